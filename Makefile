@@ -1,0 +1,32 @@
+# Single entry point. `make demo` runs the product, `make test` runs every test.
+.PHONY: setup demo stop test lint unit odoo-test bench i18n clean
+
+setup:            ## venv, Odoo 18 from source, Python and system packages
+	@bash scripts/setup.sh
+
+demo:             ## demo database + sandbox tax platform + Odoo on http://localhost:8069 (Ctrl-C stops all)
+	@bash scripts/demo.sh
+
+stop:             ## stop what `make demo` started in the background
+	@bash scripts/demo.sh stop
+
+test:             ## lint + pure-Python tests + Odoo tests and browser tours on a fresh database
+	@bash scripts/test.sh
+
+lint:
+	@bash scripts/test.sh lint
+
+unit:
+	@bash scripts/test.sh unit
+
+odoo-test:
+	@bash scripts/test.sh odoo
+
+bench:            ## benchmarks: prints a table, writes bench/results/*.json
+	@bash scripts/bench.sh
+
+i18n:             ## refresh addons/*/i18n/zh_CN.po from the code (keeps existing translations)
+	@bash scripts/i18n.sh
+
+clean:
+	@bash scripts/demo.sh stop; rm -rf .local

@@ -1,0 +1,28 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Fapiao Tax Gateway",
+    "summary": "China VAT fapiao (数电票): documents, tax codes, red letters, platform connector",
+    "version": "18.0.1.0.0",
+    "development_status": "Alpha",
+    "category": "Accounting/Localizations",
+    "website": "https://github.com/fapiao-odoo/fapiao-addons",
+    "author": "Fapiao Add-ons Team, Odoo Community Association (OCA)",
+    "maintainers": ["fapiao-team"],
+    "license": "LGPL-3",
+    "depends": ["account", "l10n_cn", "mail", "queue_job"],
+    "external_dependencies": {"python": ["cryptography", "requests"]},
+    "data": [
+        "security/tax_gateway_security.xml",
+        "security/ir.model.access.csv",
+        "views/tax_classification_views.xml",
+        "views/tax_fapiao_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/tax_gateway_menus.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,69 @@
+"""Start the sandbox as its own process, for tests, the demo and benchmarks (no Odoo import)."""
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+SERVER = pathlib.Path(__file__).resolve().parent / "server.py"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SandboxProcess:
+    """The sandbox started as its own process, the way the demo and Odoo tests start it."""
+
+    def __init__(self, data_dir, extra=()):
+        self.data_dir = pathlib.Path(data_dir)
+        self.port = free_port()
+        self.extra = list(extra)
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca(self):
+        return str(self.data_dir / "ca.pem")
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(SERVER),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data_dir),
+                *self.extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stdout.read().decode())
+            try:
+                requests.get(f"{self.url}/health", verify=self.ca, timeout=1)
+                return self
+            except (requests.ConnectionError, OSError):
+                time.sleep(0.1)
+        raise RuntimeError("sandbox did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)

@@ -1,0 +1,3 @@
+from . import test_i18n
+from . import test_tax_classification
+from . import test_fapiao

@@ -1,0 +1,130 @@
+import pathlib
+
+import polib
+
+from odoo import Command
+from odoo.modules.module import get_module_path
+from odoo.tests import TransactionCase
+from odoo.tools.translate import TranslationModuleReader
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class I18nCompleteCase(TransactionCase):
+    """Fails when a user-facing term of ``module`` has no zh_CN translation in i18n/zh_CN.po.
+
+    Terms come from Odoo's own exporter (the same one behind ``--i18n-export``): field labels,
+    selections, help texts, views, menus, data records and the Python/JS strings marked with _().
+    Refresh the file with ``make i18n`` and translate the new entries.
+    """
+
+    module = None
+    allow_inherited_tests_method = True  # Odoo's loader skips inherited test methods otherwise
+
+    def test_zh_cn_complete(self):
+        po_path = pathlib.Path(get_module_path(self.module)) / "i18n" / "zh_CN.po"
+        self.assertTrue(po_path.exists(), f"{po_path} is missing")
+        translated = {
+            entry.msgid
+            for entry in polib.pofile(str(po_path))
+            if entry.msgstr and not entry.obsolete
+        }
+        terms = {
+            source
+            for module, _type, _name, _res_id, source, _value, _comments in TranslationModuleReader(
+                self.env.cr, modules=[self.module]
+            )
+            if module == self.module and source and source.strip()
+        }
+        missing = sorted(terms - translated)
+        self.assertFalse(
+            missing,
+            f"{len(missing)} term(s) of {self.module} without zh_CN translation "
+            f"(run `make i18n`, then translate): {missing[:15]}",
+        )
+
+
+class FapiaoCommon(AccountTestInvoicingCommon):
+    """A Chinese company on the `cn` chart, a fapiao issuer, a buyer with a valid USCC and
+    products carrying tax classification codes. Shared by the trade add-ons' tests."""
+
+    SELLER_USCC = "91110000600037341L"
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_chart_template("cn")
+    def setUpClass(cls):
+        super().setUpClass()
+        # messages are asserted in English here; test_i18n_messages checks the Chinese ones
+        cls.env = cls.env(context=dict(cls.env.context, lang="en_US"))
+        cls.company = cls.company_data["company"]
+        cls.company.write(
+            {
+                "vat": cls.SELLER_USCC,
+                "fapiao_bank_account": "中国工商银行北京分行 0200001234567890123",
+                "fapiao_address_phone": "北京市朝阳区建国路1号 010-88888888",
+            }
+        )
+        cls.cn_tax = (
+            lambda xmlid: cls.env["account.chart.template"].with_company(cls.company).ref(xmlid)
+        )
+        cls.tax_9 = cls.cn_tax("l10n_cn_sales_excluded_9")
+        cls.tax_13 = cls.cn_tax("l10n_cn_sales_excluded_13")
+        codes = cls.env["tax.classification"]
+        cls.code_apple = codes.search([("code", "=", "1010115010100000000")])
+        cls.code_car = codes.search([("code", "=", "1090305010300000000")])
+        cls.product_apple = cls._create_product(
+            name="富士苹果",
+            lst_price=12.5,
+            taxes_id=[Command.set(cls.tax_9.ids)],
+            tax_classification_id=cls.code_apple.id,
+            fapiao_spec="一级 80mm",
+        )
+        cls.product_car = cls._create_product(
+            name="轿车 1.8L",
+            lst_price=150000.0,
+            taxes_id=[Command.set(cls.tax_13.ids)],
+            tax_classification_id=cls.code_car.id,
+        )
+        cls.buyer = cls.env["res.partner"].create(
+            {
+                "name": "上海果品贸易有限公司",
+                "is_company": True,
+                "country_id": cls.env.ref("base.cn").id,
+                "vat": cls.make_uscc("91310000MA1FL0001"),
+                "fapiao_address_phone": "上海市黄浦区中山东一路1号 021-66666666",
+                "fapiao_bank_account": "招商银行上海分行 121900000000001",
+                "fapiao_kind": "81",
+            }
+        )
+        cls.env.user.groups_id |= cls.env.ref("tax_gateway.group_fapiao_manager")
+
+    @staticmethod
+    def make_uscc(first17):
+        from ..tg_core.validators import uscc_check_char
+
+        return first17 + uscc_check_char(first17)
+
+    def make_invoice(self, lines=None, partner=None, post=True):
+        lines = lines or [(self.product_apple, 100.0, 12.5)]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.buyer).id,
+                "invoice_date": "2026-11-20",
+                "company_id": self.company.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": p.id,
+                            "quantity": q,
+                            "price_unit": price,
+                            "tax_ids": [Command.set(p.taxes_id.ids)],
+                        }
+                    )
+                    for p, q, price in lines
+                ],
+            }
+        )
+        if post:
+            move.action_post()
+        return move

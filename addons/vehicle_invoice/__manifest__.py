@@ -1,0 +1,15 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Fapiao for Car Dealers",
+    "summary": "4S dealer fapiao: VIN-aware motor-vehicle invoices, split strategies, risk review",
+    "version": "18.0.1.0.0",
+    "development_status": "Alpha",
+    "category": "Accounting/Localizations",
+    "website": "https://github.com/fapiao-odoo/fapiao-addons",
+    "author": "Fapiao Add-ons Team, Odoo Community Association (OCA)",
+    "maintainers": ["fapiao-team"],
+    "license": "LGPL-3",
+    "depends": ["tax_gateway", "sale_stock"],
+    "data": ["security/ir.model.access.csv"],
+    "installable": True,
+}

@@ -1,0 +1,23 @@
+"""Pure-Python tests: the add-ons' plain services (tg_core, ...) and the sandbox, without Odoo.
+
+The add-on folders go on sys.path so that `tg_core` and `sandbox` import as top-level packages,
+the way the sandbox process imports them, without importing Odoo.
+"""
+
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+for addon in ("tax_gateway", "fruit_invoice", "vehicle_invoice"):
+    sys.path.insert(0, str(ROOT / "addons" / addon))
+
+from sandbox.testing import SandboxProcess  # noqa: E402
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    proc = SandboxProcess(tmp_path / "sandbox").start()
+    yield proc
+    proc.stop()
