@@ -22,6 +22,9 @@
         "views/res_config_settings_views.xml",
         "views/tax_gateway_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["tax_gateway/static/tests/tours/*.js"],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": True,
