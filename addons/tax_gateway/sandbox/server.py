@@ -11,20 +11,42 @@ server against DIR/ca.pem. State lives in DIR/sandbox.sqlite3 and survives resta
 import argparse
 import json
 import pathlib
+import secrets
 import signal
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
-if __package__ in (None, ""):  # run as a script: make the sibling modules importable
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    from pki import ensure_pki  # pylint: disable=import-error
-else:
-    from .pki import ensure_pki
+HERE = pathlib.Path(__file__).resolve().parent
+for path in (str(HERE), str(HERE.parent)):  # sibling modules and the add-on's plain tg_core
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
-VERSION = "0.1.0"
+from pki import ensure_pki  # noqa: E402  pylint: disable=import-error,wrong-import-position
+from platform_logic import Platform, envelope  # noqa: E402  pylint: disable=import-error
+from store import Store  # noqa: E402  pylint: disable=import-error
+from tg_core import nuonuo  # noqa: E402  pylint: disable=import-error
+
+VERSION = "0.2.0"
+TOKEN_TTL = 24 * 3600
+FAULTS = {
+    "latency",
+    "timeout",
+    "5xx",
+    "reset",
+    "lost_after_commit",
+    "garbage",
+    "bad_signature",
+    "expired_cert",
+    "fail_issue",
+    "seal_fail",
+}
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -35,17 +57,34 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(fmt, *args)
 
-    def _send_json(self, status, payload):
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    # ------------------------------------------------------------- helpers
+    def _send(self, status, body, content_type="application/json; charset=utf-8"):
+        if isinstance(body, dict | list):
+            body = json.dumps(body, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _reset_connection(self):
+        """Drop the TCP connection with a RST and no answer, as a broken network would."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    # -------------------------------------------------------------- routes
     def do_GET(self):  # noqa: N802 (http.server API)
-        if self.path.split("?")[0] == "/health":
-            self._send_json(
+        path = urlsplit(self.path).path
+        if path == "/health":
+            self._send(
                 200,
                 {
                     "status": "ok",
@@ -53,28 +92,229 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     "uptime": round(time.monotonic() - self.server.started, 3),
                 },
             )
+        elif path.startswith("/files/"):
+            parts = path.split("/")
+            if len(parts) == 4 and "." in parts[3]:
+                token, ext = parts[3].rsplit(".", 1)
+                found = self.server.platform.document(parts[2], token, ext)
+                if found:
+                    self._send(200, found[1], found[0])
+                    return
+            self._send(404, envelope("E9500", "文件不存在"))
+        else:
+            self._send(404, envelope("E404", "not found"))
+
+    def do_POST(self):  # noqa: N802 (http.server API)
+        parts = urlsplit(self.path)
+        body = self._body()
+        if parts.path == nuonuo.TOKEN_PATH:
+            self._access_token(body)
+        elif parts.path == nuonuo.SERVICES_PATH:
+            self._services(parse_qs(parts.query), body)
+        elif parts.path == "/admin/faults":
+            self._admin_faults(body)
+        else:
+            self._send(404, envelope("E404", "not found"))
+
+    def _access_token(self, body):
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+        if form.get("grant_type") != "client_credentials" or not self.server.credentials_ok(
+            form.get("client_id"), form.get("client_secret")
+        ):
+            self._send(
+                200, {"error": "070101", "error_description": "client_id 或 client_secret 错误"}
+            )
             return
-        self._send_json(404, {"code": "E404", "describe": "not found"})
+        token = secrets.token_hex(16)
+        with self.server.store.transaction() as db:
+            db.execute(
+                "INSERT INTO tokens (token, appkey, expires) VALUES (?, ?, ?)",
+                (token, form["client_id"], time.time() + TOKEN_TTL),
+            )
+        self._send(200, {"access_token": token, "expires_in": TOKEN_TTL})
+
+    def _services(self, query, body):
+        fault = self.server.take_fault("services")
+        if fault:
+            mode = fault["fault"]
+            if mode in ("latency", "timeout"):
+                time.sleep(float(fault.get("seconds", 1.0)))
+            elif mode == "5xx":
+                self._send(503, envelope("E9999", "服务暂不可用"))
+                return
+            elif mode == "reset":
+                self._reset_connection()
+                return
+            elif mode == "garbage":
+                self._send(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
+                return
+        answer = self._dispatch(query, body)
+        if fault and fault["fault"] == "lost_after_commit":
+            self._reset_connection()
+            return
+        self._send(200, answer)
+
+    def _dispatch(self, query, body):
+        q = {k: v[0] for k, v in query.items()}
+        appkey = q.get("appkey")
+        secret = self.server.apps.get(appkey)
+        if not secret:
+            return envelope("070305", "appkey 不存在")
+        token = self.headers.get("accessToken")
+        row = self.server.store.one(
+            "SELECT expires FROM tokens WHERE token = ? AND appkey = ?", (token, appkey)
+        )
+        if not row or row["expires"] < time.time():
+            return envelope("070101", "accessToken 无效或已过期")
+        if not nuonuo.verify(
+            secret,
+            appkey,
+            q.get("senid", ""),
+            q.get("nonce", ""),
+            q.get("timestamp", ""),
+            body,
+            self.headers.get("X-Nuonuo-Sign"),
+        ):
+            return envelope("070304", "签名校验失败")
+        try:
+            payload = json.loads(body.decode("utf-8")) if body else {}
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return envelope("E9000", "请求报文格式错误")
+        tax_num = self.headers.get("userTax") or ""
+        method = self.headers.get("method")
+        platform = self.server.platform
+        if method == "nuonuo.OpeMplatform.requestBillingNew":
+            answer = platform.request_billing(tax_num, payload)
+            if answer["code"] == "E0000":
+                platform.take_bad_signature(answer["result"]["invoiceSerialNum"])
+            return answer
+        if method == "nuonuo.OpeMplatform.queryInvoiceResult":
+            return platform.query_result(tax_num, payload)
+        if method == "nuonuo.OpeMplatform.getCreditLine":
+            return platform.credit_line_of(tax_num)
+        return envelope("E9000", f"不支持的接口 {method}")
+
+    def _admin_faults(self, body):
+        if self.headers.get("X-Sandbox-Admin") != self.server.admin_secret:
+            self._send(403, envelope("E403", "forbidden"))
+            return
+        try:
+            spec = json.loads(body.decode("utf-8") or "{}")
+        except json.JSONDecodeError:
+            self._send(400, envelope("E9000", "bad json"))
+            return
+        if spec.get("fault") == "status":
+            pass
+        elif spec.get("fault") == "clear":
+            self.server.clear_faults()
+        elif spec.get("fault") not in FAULTS:
+            self._send(400, envelope("E9000", f"unknown fault, one of {sorted(FAULTS)}"))
+            return
+        else:
+            self.server.add_fault(spec)
+        self._send(200, envelope("E0000", "", {"pending": self.server.pending_faults()}))
 
 
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
-    def __init__(self, address, data_dir, verbose=False, require_client_cert=False):
+    def __init__(
+        self,
+        address,
+        data_dir,
+        verbose=False,
+        require_client_cert=False,
+        app_key="sandbox-app-key",
+        app_secret="sandbox-app-secret",
+        issue_delay=0.0,
+        credit_line="10000000.00",
+    ):
         super().__init__(address, SandboxHandler)
         self.data_dir = pathlib.Path(data_dir)
         self.verbose = verbose
         self.started = time.monotonic()
         self.pki = ensure_pki(self.data_dir)
+        self.apps = {app_key: app_secret}
+        self.admin_secret = app_secret
+        self.store = Store(str(self.data_dir / "sandbox.sqlite3"))
+        base_url = f"https://{address[0]}:{self.server_address[1]}"
+        self.platform = Platform(
+            self.store,
+            self.pki,
+            base_url,
+            issue_delay=issue_delay,
+            credit_line=Decimal(credit_line),
+        )
+        self._faults = []
+        self._faults_lock = threading.Lock()
+        self.ssl_context = self._context("server", require_client_cert)
+        self.expired_context = self._context("expired", require_client_cert)
+        self.ssl_context.sni_callback = self._choose_certificate
+        self.socket = self.ssl_context.wrap_socket(
+            self.socket, server_side=True, do_handshake_on_connect=False
+        )
+
+    def _context(self, stem, require_client_cert):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(self.pki["server_pem"], self.pki["server_key"])
+        context.load_cert_chain(self.pki[f"{stem}_pem"], self.pki[f"{stem}_key"])
         if require_client_cert:
             context.verify_mode = ssl.CERT_REQUIRED
             context.load_verify_locations(self.pki["ca_pem"])
-        self.ssl_context = context
-        self.socket = context.wrap_socket(self.socket, server_side=True)
+        return context
+
+    def _choose_certificate(self, ssl_socket, _server_name, _context):
+        if self.take_fault("handshake"):
+            ssl_socket.context = self.expired_context
+
+    def finish_request(self, request, client_address):
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError):
+            request.close()
+            return
+        super().finish_request(request, client_address)
+
+    def credentials_ok(self, app_key, app_secret):
+        return bool(app_key) and self.apps.get(app_key) == app_secret
+
+    # faults ---------------------------------------------------------------
+    def add_fault(self, spec):
+        with self._faults_lock:
+            if spec["fault"] in ("fail_issue", "seal_fail"):
+                for _ in range(int(spec.get("count", 1))):
+                    self.platform.next_outcome.append(
+                        "fail" if spec["fault"] == "fail_issue" else "seal_fail"
+                    )
+            elif spec["fault"] == "bad_signature":
+                for _ in range(int(spec.get("count", 1))):
+                    self.platform.mark_bad_signature_next()
+            else:
+                self._faults.append({"count": int(spec.get("count", 1)), **spec})
+
+    def clear_faults(self):
+        with self._faults_lock:
+            self._faults.clear()
+            self.platform.next_outcome.clear()
+            self.platform.bad_signatures = 0
+
+    def pending_faults(self):
+        with self._faults_lock:
+            return [dict(f) for f in self._faults]
+
+    def take_fault(self, where):
+        """Consume one pending fault that applies to ``where`` ("services" or "handshake")."""
+        with self._faults_lock:
+            for fault in self._faults:
+                if (fault["fault"] == "expired_cert") != (where == "handshake"):
+                    continue
+                fault["count"] -= 1
+                if fault["count"] <= 0:
+                    self._faults.remove(fault)
+                return dict(fault)
+        return None
 
 
 def main(argv=None):
@@ -83,9 +323,27 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--data", required=True, help="state, certificates and documents")
     parser.add_argument("--mtls", action="store_true", help="require a client certificate")
+    parser.add_argument("--app-key", default="sandbox-app-key")
+    parser.add_argument("--app-secret", default="sandbox-app-secret")
+    parser.add_argument(
+        "--issue-delay",
+        type=float,
+        default=0.0,
+        help="seconds an invoice stays in status 20 (开票中) before it is issued",
+    )
+    parser.add_argument("--credit-line", default="10000000.00", help="monthly 发票总额度")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    server = SandboxServer((args.host, args.port), args.data, args.verbose, args.mtls)
+    server = SandboxServer(
+        (args.host, args.port),
+        args.data,
+        args.verbose,
+        args.mtls,
+        args.app_key,
+        args.app_secret,
+        args.issue_delay,
+        args.credit_line,
+    )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())

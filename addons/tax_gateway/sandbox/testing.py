@@ -21,9 +21,12 @@ def free_port():
 class SandboxProcess:
     """The sandbox started as its own process, the way the demo and Odoo tests start it."""
 
-    def __init__(self, data_dir, extra=()):
+    APP_KEY = "sandbox-app-key"
+    APP_SECRET = "sandbox-app-secret"
+
+    def __init__(self, data_dir, extra=(), port=None):
         self.data_dir = pathlib.Path(data_dir)
-        self.port = free_port()
+        self.port = port or free_port()
         self.extra = list(extra)
         self.proc = None
 
@@ -62,6 +65,18 @@ class SandboxProcess:
             except (requests.ConnectionError, OSError):
                 time.sleep(0.1)
         raise RuntimeError("sandbox did not start")
+
+    def fault(self, fault, **spec):
+        """Tell the running sandbox to misbehave (see server.FAULTS); "clear" removes all."""
+        answer = requests.post(
+            f"{self.url}/admin/faults",
+            json={"fault": fault, **spec},
+            headers={"X-Sandbox-Admin": self.APP_SECRET},
+            verify=self.ca,
+            timeout=5,
+        )
+        answer.raise_for_status()
+        return answer.json()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -1,0 +1,290 @@
+"""What the sandbox platform does with each Nuonuo method, independent of HTTP.
+
+Every answer is an envelope ``{"code", "describe", "result"}``. Codes follow Nuonuo where they
+are documented ([C] in the brief: E0000, E9106, E9500, E9306, E9131, E9103, E9154); the others
+are the sandbox's own and listed in SANDBOX_CODES.
+"""
+
+import datetime
+import json
+import secrets
+import time
+from decimal import Decimal, InvalidOperation
+
+from tg_core import FapiaoError, einvoice, signature
+from tg_core.money import LINE_TAX_TOLERANCE, cents
+from tg_core.validators import validate_tax_id
+
+OK = "E0000"
+SANDBOX_CODES = {
+    "E9307": "购方税号校验失败",  # sandbox: check character of the buyer's tax ID wrong
+    "E9160": "发票总额度不足",  # sandbox: monthly credit line exceeded
+    "E9000": "请求报文格式错误",  # sandbox: malformed request body
+}
+KIND_BY_LINE = {"bs": "81", "pc": "82", "es": "85", "ec": "86", "j": "83", "e": "agri"}
+
+
+def envelope(code, describe="", result=None):
+    return {"code": code, "describe": describe, "result": result}
+
+
+class Platform:
+    def __init__(
+        self, store, pki, base_url, issue_delay=0.0, credit_line=Decimal("10000000.00"), area="31"
+    ):
+        self.store = store
+        self.pki = pki
+        self.base_url = base_url
+        self.issue_delay = issue_delay
+        self.credit_line = credit_line
+        self.area = area
+        self.next_outcome = []  # injected outcomes for the next issues: "fail" / "seal_fail"
+        self.bad_signatures = 0
+
+    # ---------------------------------------------------------------- issue
+    def request_billing(self, tax_num, payload):
+        order = (payload or {}).get("order")
+        if not isinstance(order, dict) or not order.get("orderNo"):
+            return envelope("E9000", SANDBOX_CODES["E9000"])
+        order_no = str(order["orderNo"])
+        if len(order_no) > 20:
+            return envelope("E9000", "orderNo 长度不能超过20位")
+        existing = self.store.one(
+            "SELECT serial FROM invoices WHERE tax_num = ? AND order_no = ?", (tax_num, order_no)
+        )
+        if existing:
+            return envelope("E9106", "订单编号重复", {"invoiceSerialNum": existing["serial"]})
+        try:
+            amount, tax, total = self._check_order(order)
+        except _Refused as refused:
+            return envelope(refused.code, refused.message)
+        month = datetime.date.today().strftime("%Y%m")
+        outcome = self.next_outcome.pop(0) if self.next_outcome else "ok"
+        with self.store.transaction() as db:
+            # re-check inside the write lock: concurrent submissions of one orderNo
+            row = db.execute(
+                "SELECT serial FROM invoices WHERE tax_num = ? AND order_no = ?",
+                (tax_num, order_no),
+            ).fetchone()
+            if row:
+                return envelope("E9106", "订单编号重复", {"invoiceSerialNum": row["serial"]})
+            credit = db.execute(
+                "SELECT used FROM credit WHERE tax_num = ? AND month = ?", (tax_num, month)
+            ).fetchone()
+            used = Decimal(credit["used"]) if credit else Decimal("0.00")
+            blue = str(order.get("invoiceType", "1")) == "1"
+            if blue and used + amount > self.credit_line:
+                return envelope("E9160", SANDBOX_CODES["E9160"])
+            kind = KIND_BY_LINE.get(order.get("invoiceLine"), "82")
+            sequence = self.store.next_value("invoice")
+            number = f"{datetime.date.today():%y}{self.area}2{sequence:015d}"
+            serial = f"SBX{int(time.time() * 1000)}{sequence:08d}"
+            now = time.time()
+            db.execute(
+                "INSERT INTO invoices (tax_num, order_no, serial, number, kind, blue, created,"
+                " ready_at, outcome, amount, tax, total, file_token, request)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tax_num,
+                    order_no,
+                    serial,
+                    number,
+                    kind,
+                    int(blue),
+                    now,
+                    now + self.issue_delay,
+                    outcome,
+                    str(amount),
+                    str(tax),
+                    str(total),
+                    secrets.token_urlsafe(16),
+                    json.dumps(order, ensure_ascii=False),
+                ),
+            )
+            if blue and outcome == "ok":
+                db.execute(
+                    "INSERT OR REPLACE INTO credit (tax_num, month, used) VALUES (?, ?, ?)",
+                    (tax_num, month, str(used + amount)),
+                )
+        return envelope(OK, "", {"invoiceSerialNum": serial})
+
+    def _check_order(self, order):
+        buyer_tax = (order.get("buyerTaxNum") or "").strip()
+        natural = str(order.get("naturalPersonFlag", "0")) == "1"
+        if buyer_tax:
+            if not 6 <= len(buyer_tax) <= 20:
+                raise _Refused("E9306", "购方税号只支持6-20位")
+            try:
+                validate_tax_id(buyer_tax, natural_person=natural)
+            except FapiaoError as err:
+                raise _Refused("E9307", SANDBOX_CODES["E9307"]) from err
+        elif order.get("invoiceLine") in ("bs", "es"):
+            raise _Refused("E9306", "专票购方税号不能为空")
+        details = order.get("invoiceDetail") or []
+        if not details:
+            raise _Refused("E9000", "invoiceDetail 不能为空")
+        amount = tax = Decimal("0.00")
+        try:
+            for index, line in enumerate(details, start=1):
+                line_amount = Decimal(str(line["taxExcludedAmount"]))
+                line_tax = Decimal(str(line["tax"]))
+                rate = Decimal(str(line["taxRate"]))
+                if abs(line_amount * rate - line_tax) > LINE_TAX_TOLERANCE:
+                    raise _Refused("E9131", f"第{index}行税额误差超过0.06")
+                if len(str(line.get("goodsCode", ""))) != 19:
+                    raise _Refused("E9138", f"第{index}行商品编码必须为19位")
+                amount += line_amount
+                tax += line_tax
+        except (KeyError, InvalidOperation, TypeError) as err:
+            raise _Refused("E9000", SANDBOX_CODES["E9000"]) from err
+        return cents(amount), cents(tax), cents(amount + tax)
+
+    # ---------------------------------------------------------------- query
+    def query_result(self, tax_num, payload):
+        payload = payload or {}
+        order_nos = payload.get("orderNos") or []
+        serials = payload.get("serialNos") or []
+        if not isinstance(order_nos, list) or not isinstance(serials, list):
+            return envelope("E9000", SANDBOX_CODES["E9000"])
+        if len(order_nos) + len(serials) > 50:
+            return envelope("E9000", "一次最多查询50张")
+        rows = []
+        for order_no in order_nos:
+            rows += self.store.query(
+                "SELECT * FROM invoices WHERE tax_num = ? AND order_no = ?",
+                (tax_num, str(order_no)),
+            )
+        for serial in serials:
+            rows += self.store.query(
+                "SELECT * FROM invoices WHERE tax_num = ? AND serial = ?", (tax_num, str(serial))
+            )
+        if not rows:
+            return envelope("E9500", "未查询到发票")
+        return envelope(OK, "", [self._result_of(row) for row in rows])
+
+    def _result_of(self, row):
+        done = time.time() >= row["ready_at"]
+        status = "20"
+        result = {
+            "orderNo": row["order_no"],
+            "serialNo": row["serial"],
+            "orderAmount": row["total"],
+            "exTaxAmount": row["amount"],
+            "taxAmount": row["tax"],
+        }
+        if done:
+            status = {"ok": "2", "fail": "22", "seal_fail": "24"}[row["outcome"]]
+        result["status"] = status
+        result["statusMsg"] = {"20": "开票中", "2": "开票完成", "22": "开票失败", "24": "签章失败"}[
+            status
+        ]
+        if status == "22":
+            result["failCause"] = "税局校验失败（沙箱注入）"
+        if status == "2":
+            files = f"{self.base_url}/files/{row['serial']}/{row['file_token']}"
+            result.update(
+                {
+                    "allElectronicInvoiceNumber": row["number"],
+                    "invoiceTime": int(row["ready_at"] * 1000),
+                    "pdfUrl": f"{files}.pdf",
+                    "xmlUrl": f"{files}.xml",
+                    "signatureUrl": f"{files}.sig",
+                }
+            )
+        return result
+
+    def credit_line_of(self, tax_num):
+        month = datetime.date.today().strftime("%Y%m")
+        row = self.store.one(
+            "SELECT used FROM credit WHERE tax_num = ? AND month = ?", (tax_num, month)
+        )
+        used = Decimal(row["used"]) if row else Decimal("0.00")
+        return envelope(
+            OK,
+            "",
+            {
+                "totalCreditLine": str(self.credit_line),
+                "usedCreditLine": str(used),
+                "availableCreditLine": str(self.credit_line - used),
+            },
+        )
+
+    # ------------------------------------------------------------- documents
+    def document(self, serial, token, ext):
+        row = self.store.one(
+            "SELECT * FROM invoices WHERE serial = ? AND file_token = ?", (serial, token)
+        )
+        if not row or time.time() < row["ready_at"] or row["outcome"] != "ok":
+            return None
+        xml = einvoice.build(self._document_values(row))
+        if ext == "xml":
+            return "application/xml", xml
+        if ext == "sig":
+            sig = signature.sign_detached(open(self.pki["ca_key"], "rb").read(), xml)
+            if row["bad_signature"]:
+                sig = sig[:-8] + ("A" * 8 if not sig.endswith("A" * 8) else "B" * 8)
+            return "text/plain", sig.encode()
+        if ext == "pdf":
+            from documents import render_pdf  # reportlab is only needed for PDFs
+
+            return "application/pdf", render_pdf(self._document_values(row))
+        return None
+
+    def _document_values(self, row):
+        order = json.loads(row["request"])
+        issue = datetime.datetime.fromtimestamp(row["ready_at"]).strftime("%Y-%m-%d %H:%M:%S")
+        return {
+            "number": row["number"],
+            "kind": row["kind"],
+            "blue": bool(row["blue"]),
+            "issue_time": issue,
+            "drawer": order.get("clerk", ""),
+            "seller": {
+                "tax_id": order.get("salerTaxNum", ""),
+                "name": order.get("salerName", ""),
+                "address": order.get("salerAddress", ""),
+                "phone": order.get("salerTel", ""),
+                "account": order.get("salerAccount", ""),
+            },
+            "buyer": {
+                "tax_id": order.get("buyerTaxNum", ""),
+                "name": order.get("buyerName", ""),
+                "address": order.get("buyerAddress", ""),
+                "phone": order.get("buyerTel", ""),
+                "account": order.get("buyerAccount", ""),
+            },
+            "lines": [
+                {
+                    "name": d.get("goodsName", ""),
+                    "spec": d.get("specType", ""),
+                    "unit": d.get("unit", ""),
+                    "quantity": d.get("num", ""),
+                    "price": d.get("price", ""),
+                    "amount": d["taxExcludedAmount"],
+                    "rate": d["taxRate"],
+                    "tax": d["tax"],
+                    "code": d.get("goodsCode", ""),
+                }
+                for d in order.get("invoiceDetail", [])
+            ],
+            "amount": row["amount"],
+            "tax": row["tax"],
+            "total": row["total"],
+            "remark": order.get("remark", ""),
+        }
+
+    def mark_bad_signature_next(self):
+        self.bad_signatures += 1
+
+    def take_bad_signature(self, serial):
+        if self.bad_signatures:
+            self.bad_signatures -= 1
+            with self.store.transaction() as db:
+                db.execute("UPDATE invoices SET bad_signature = 1 WHERE serial = ?", (serial,))
+
+
+class _Refused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -1,0 +1,67 @@
+"""SQLite state of the sandbox platform: survives restarts; one lock serialises writers."""
+
+import json
+import sqlite3
+import threading
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, appkey TEXT, expires REAL);
+CREATE TABLE IF NOT EXISTS invoices (
+    tax_num TEXT NOT NULL, order_no TEXT NOT NULL, serial TEXT UNIQUE NOT NULL,
+    number TEXT UNIQUE NOT NULL, kind TEXT, blue INTEGER, created REAL, ready_at REAL,
+    outcome TEXT, fail_code TEXT, fail_msg TEXT, amount TEXT, tax TEXT, total TEXT,
+    file_token TEXT, bad_signature INTEGER DEFAULT 0, request TEXT,
+    PRIMARY KEY (tax_num, order_no));
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS credit (
+    tax_num TEXT, month TEXT, used TEXT, PRIMARY KEY (tax_num, month));
+"""
+
+
+class Store:
+    def __init__(self, path):
+        self.lock = threading.RLock()
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def query(self, sql, params=()):
+        with self.lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def one(self, sql, params=()):
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def transaction(self):
+        return _Transaction(self)
+
+    def next_value(self, name):
+        """Called inside a transaction."""
+        row = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        value = (row["value"] if row else 0) + 1
+        self.db.execute(
+            "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (name, value)
+        )
+        return value
+
+    @staticmethod
+    def request_of(row):
+        return json.loads(row["request"])
+
+
+class _Transaction:
+    def __init__(self, store):
+        self.store = store
+
+    def __enter__(self):
+        self.store.lock.acquire()
+        self.store.db.execute("BEGIN IMMEDIATE")
+        return self.store.db
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.store.lock.release()

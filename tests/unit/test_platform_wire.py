@@ -1,0 +1,216 @@
+"""The client (tg_core.client) against the sandbox platform process, over HTTPS."""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from sandbox.testing import SandboxProcess
+from tg_core import einvoice, signature
+from tg_core.client import DONE, FAILED, ISSUING, Config, NuonuoClient, PlatformError, new_order_no
+
+SELLER = "91110000600037341L"
+BUYER = "91310000MA1FL0001R"
+
+
+def make_client(sandbox, **overrides):
+    values = dict(
+        base_url=sandbox.url,
+        app_key=sandbox.APP_KEY,
+        app_secret=sandbox.APP_SECRET,
+        user_tax=SELLER,
+        ca_bundle=sandbox.ca,
+        read_timeout=3.0,
+        backoff_base=0.05,
+        backoff_max=0.2,
+    )
+    values.update(overrides)
+    return NuonuoClient(Config(**values))
+
+
+def make_order(order_no=None, buyer=BUYER, amount="100.00", tax="9.00", line="bs"):
+    return {
+        "orderNo": order_no or new_order_no(),
+        "invoiceType": "1",
+        "invoiceLine": line,
+        "salerTaxNum": SELLER,
+        "salerName": "北京果品批发有限公司",
+        "buyerName": "上海果品贸易有限公司",
+        "buyerTaxNum": buyer,
+        "clerk": "王会计",
+        "invoiceDetail": [
+            {
+                "goodsName": "*水果*富士苹果",
+                "goodsCode": "1010115010100000000",
+                "num": "8",
+                "price": "12.5",
+                "unit": "kg",
+                "taxRate": "0.09",
+                "taxExcludedAmount": amount,
+                "tax": tax,
+                "taxIncludedAmount": str(Decimal(amount) + Decimal(tax)),
+                "withTaxFlag": "0",
+            }
+        ],
+    }
+
+
+def issued_count(sandbox):
+    import sqlite3
+
+    with sqlite3.connect(sandbox.data_dir / "sandbox.sqlite3") as db:
+        return db.execute("SELECT count(*) FROM invoices").fetchone()[0]
+
+
+def test_issue_query_and_documents(sandbox):
+    client = make_client(sandbox)
+    order = make_order()
+    first = client.issue(order)
+    assert first.status == ISSUING and first.serial and not first.adopted
+    done = client.query(order["orderNo"], order)
+    assert done.status == DONE and len(done.number) == 20 and done.number.isdigit()
+    xml = client.download(done.files["xmlUrl"])
+    parsed = einvoice.parse(xml)
+    assert parsed["number"] == done.number
+    assert (parsed["amount"], parsed["tax"], parsed["total"]) == (
+        Decimal("100.00"),
+        Decimal("9.00"),
+        Decimal("109.00"),
+    )
+    assert parsed["special"] and parsed["blue"] and parsed["buyer_tax_id"] == BUYER
+    sig = client.download(done.files["signatureUrl"]).decode()
+    ca = open(sandbox.ca, "rb").read()
+    assert signature.verify_detached(ca, xml, sig)
+    assert not signature.verify_detached(ca, xml.replace(b"100.00", b"900.00"), sig)
+    assert client.download(done.files["pdfUrl"]).startswith(b"%PDF")
+    credit = client.credit_line()
+    assert credit["usedCreditLine"] == Decimal("100.00")
+
+
+def test_same_business_key_is_adopted_not_reissued(sandbox):
+    client = make_client(sandbox)
+    order = make_order()
+    first = client.issue(order)
+    again = client.issue(order)
+    assert again.adopted and again.serial == first.serial
+    assert issued_count(sandbox) == 1
+
+
+def test_16_concurrent_submissions_one_number(sandbox):
+    order = make_order()
+    results, errors = [], []
+
+    def submit():
+        try:
+            results.append(make_client(sandbox).issue(order))
+        except PlatformError as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=submit) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({r.serial for r in results}) == 1
+    assert issued_count(sandbox) == 1
+
+
+@pytest.mark.parametrize("fault", ["5xx", "reset", "lost_after_commit", "garbage"])
+def test_faults_never_issue_twice(sandbox, fault):
+    client = make_client(sandbox)
+    order = make_order()
+    sandbox.fault(fault, count=1)
+    result = client.issue(order)
+    assert result.serial
+    assert sandbox.fault("status")["result"]["pending"] == []  # the fault did fire
+    assert issued_count(sandbox) == 1
+    assert client.query(order["orderNo"], order).status == DONE
+
+
+def test_read_timeout_then_query_before_resend(sandbox):
+    client = make_client(sandbox, read_timeout=0.5)
+    order = make_order()
+    sandbox.fault("timeout", seconds=1.5, count=1)
+    result = client.issue(order)
+    assert result.serial
+    assert sandbox.fault("status")["result"]["pending"] == []
+    time.sleep(1.5)  # let the slow first request finish on the platform side
+    assert issued_count(sandbox) == 1
+
+
+def test_latency_within_timeout_is_just_slow(sandbox):
+    sandbox.fault("latency", seconds=0.3, count=1)
+    assert make_client(sandbox).issue(make_order()).status == ISSUING
+
+
+def test_permanent_errors_stop_at_once(tmp_path):
+    proc = SandboxProcess(tmp_path / "p", extra=["--credit-line", "150.00"]).start()
+    try:
+        client = make_client(proc)
+        with pytest.raises(PlatformError) as err:
+            client.issue(make_order(buyer="91310000MA1FL00010"))
+        assert err.value.code == "E9307" and not err.value.transient
+        with pytest.raises(PlatformError) as err:
+            client.issue(make_order(tax="9.07"))
+        assert err.value.code == "E9131"
+        client.issue(make_order())
+        with pytest.raises(PlatformError) as err:
+            client.issue(make_order())  # 200.00 of 150.00 credit line
+        assert err.value.code == "E9160"
+        with pytest.raises(PlatformError) as err:
+            make_client(proc, app_secret="wrong").issue(make_order())
+        assert err.value.code in ("070101", "070304")
+        assert issued_count(proc) == 1
+    finally:
+        proc.stop()
+
+
+def test_platform_failure_and_seal_failure(sandbox):
+    client = make_client(sandbox)
+    sandbox.fault("fail_issue", count=1)
+    order = make_order()
+    client.issue(order)
+    failed = client.query(order["orderNo"], order)
+    assert failed.status == FAILED and failed.message
+
+
+def test_bad_document_signature_is_detected(sandbox):
+    client = make_client(sandbox)
+    sandbox.fault("bad_signature", count=1)
+    order = make_order()
+    client.issue(order)
+    done = client.query(order["orderNo"], order)
+    xml = client.download(done.files["xmlUrl"])
+    sig = client.download(done.files["signatureUrl"]).decode()
+    assert not signature.verify_detached(open(sandbox.ca, "rb").read(), xml, sig)
+
+
+def test_expired_server_certificate_is_refused(sandbox):
+    sandbox.fault("expired_cert", count=5)
+    client = make_client(sandbox)
+    with pytest.raises(PlatformError) as err:
+        client.health()
+    assert err.value.code == "TLS"
+
+
+def test_restart_mid_flight_keeps_state(tmp_path):
+    data = tmp_path / "restart"
+    proc = SandboxProcess(data, extra=["--issue-delay", "0.5"]).start()
+    client = make_client(proc)
+    order = make_order()
+    try:
+        issued = client.issue(order)
+        assert client.query(order["orderNo"]).status == ISSUING
+    finally:
+        proc.stop()
+    again = SandboxProcess(data, extra=["--issue-delay", "0.5"], port=proc.port).start()
+    try:
+        time.sleep(0.6)
+        client.session.close()  # the old pooled connection died with the process
+        done = client.query(order["orderNo"], order)
+        assert done.status == DONE and done.serial == issued.serial
+        assert client.issue(order).adopted  # still known after the restart
+        assert issued_count(again) == 1
+    finally:
+        again.stop()
