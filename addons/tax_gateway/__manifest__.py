@@ -14,7 +14,10 @@
     "data": [
         "security/tax_gateway_security.xml",
         "security/ir.model.access.csv",
+        "data/tax_gateway_data.xml",
+        "data/tax_gateway_error_data.xml",
         "views/tax_classification_views.xml",
+        "views/tax_gateway_provider_views.xml",
         "views/tax_fapiao_views.xml",
         "views/res_partner_views.xml",
         "views/product_views.xml",

@@ -214,3 +214,15 @@ def test_restart_mid_flight_keeps_state(tmp_path):
         assert issued_count(again) == 1
     finally:
         again.stop()
+
+
+def test_diagnostics_report_every_step(sandbox):
+    from tg_core.diagnostics import diagnose
+
+    report = diagnose(make_client(sandbox))
+    assert report["ok"], report
+    assert [s["step"] for s in report["steps"]] == ["dns", "tcp", "tls", "auth", "health"]
+    assert 800 <= report["cert_days"] <= 825
+    assert report["health"]["status"] == "ok"
+    bad = diagnose(make_client(sandbox, app_secret="wrong"))
+    assert not bad["ok"] and bad["steps"][-1]["step"] == "auth"

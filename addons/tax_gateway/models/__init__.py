@@ -7,3 +7,6 @@ from . import tax_fapiao
 from . import tax_fapiao_line
 from . import account_move
 from . import res_config_settings
+from . import tax_gateway_error
+from . import tax_gateway_request_log
+from . import tax_gateway_provider

@@ -1,9 +1,22 @@
-import uuid
+import datetime
+import logging
+
+from psycopg2.errors import LockNotAvailable
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tg_core import FapiaoError, money
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tg_core import FapiaoError, einvoice, money, signature
+from ..tg_core.client import (
+    DONE,
+    FAILED,
+    ISSUING,
+    SEAL_FAILED,
+    PlatformError,
+    new_order_no,
+)
 from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
 from .tg_messages import core_error, core_validation_error
@@ -32,6 +45,8 @@ STATES = [
 ]
 # States in which the tax bureau knows the document: the accounting side is frozen.
 LOCKED_STATES = ("issuing", "issued", "partially_reversed", "reversed")
+INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "pc"}
+_logger = logging.getLogger(__name__)
 
 
 class TaxFapiao(models.Model):
@@ -197,6 +212,7 @@ class TaxFapiao(models.Model):
                     "error_retryable": False,
                 }
             )
+            fapiao._enqueue_issue()
         return True
 
     def action_reset_to_draft(self):
@@ -232,7 +248,7 @@ class TaxFapiao(models.Model):
 
     # ---------------------------------------------------------- business
     def _new_order_no(self):
-        return f"TG{self.id:010d}{uuid.uuid4().hex[:12].upper()}"
+        return new_order_no()
 
     def _check_before_issue(self):
         """Every refusal here happens before anything is sent, with a message naming the cause."""
@@ -336,15 +352,18 @@ class TaxFapiao(models.Model):
         if self.origin_fapiao_id:
             self.origin_fapiao_id._update_reversal_state()
 
-    def _mark_failed(self, code, message, retryable=False):
-        self.write(
-            {
-                "state": "failed",
-                "error_code": code,
-                "error_message": message,
-                "error_retryable": retryable,
-            }
-        )
+    def _mark_failed(self, code, message, retryable=False, new_key=False):
+        """``new_key``: the platform refused the content; a corrected resubmission gets a new
+        business key (re-using the old one would only return the refusal again)."""
+        values = {
+            "state": "failed",
+            "error_code": code,
+            "error_message": message,
+            "error_retryable": retryable,
+        }
+        if new_key:
+            values["order_no"] = False
+        self.write(values)
 
     def _update_reversal_state(self):
         for fapiao in self:
@@ -353,6 +372,229 @@ class TaxFapiao(models.Model):
                 continue
             full = reversed_amount >= money.D(fapiao.amount_total)
             fapiao.state = "reversed" if full else "partially_reversed"
+
+    # ------------------------------------------------------------ connector
+    def _provider(self):
+        return self.env["tax.gateway.provider"]._for_company(self.company_id)
+
+    def _enqueue_issue(self):
+        self.ensure_one()
+        self.with_delay(
+            channel="root.fapiao",
+            identity_key=f"tax_fapiao_issue_{self.id}",
+            description=_("Issue fapiao %s", self.display_name),
+        )._job_issue()
+
+    def _enqueue_poll(self, delay=None):
+        self.ensure_one()
+        self.with_delay(
+            channel="root.fapiao",
+            eta=delay if delay is not None else self._provider().poll_interval,
+            identity_key=f"tax_fapiao_poll_{self.id}",
+            description=_("Fetch the result of fapiao %s", self.display_name),
+        )._job_poll()
+
+    def _lock_for_platform(self):
+        """Row lock before any platform call: two workers never submit one fapiao together."""
+        self.env.cr.execute("SELECT id FROM tax_fapiao WHERE id = %s FOR UPDATE NOWAIT", [self.id])
+
+    def _job_issue(self):
+        """Queue job: submit the fapiao under its business key; safe to run more than once."""
+        self.ensure_one()
+        try:
+            self._lock_for_platform()
+        except LockNotAvailable as err:  # another worker is submitting it right now
+            raise RetryableJobError(
+                _("Fapiao %s is being submitted elsewhere.", self.id), seconds=10
+            ) from err
+        self.invalidate_recordset()
+        if self.state not in ("to_issue", "issuing"):
+            return f"nothing to do in state {self.state}"
+        if not self.order_no:  # business key is stored before the first call
+            raise UserError(_("Fapiao %s has no business key.", self.display_name))
+        provider = self._provider()
+        try:
+            result = provider._client().issue(self._nuonuo_order())
+        except PlatformError as err:
+            return self._platform_error(err)
+        self.write({"state": "issuing", "platform_serial": result.serial})
+        if not self._apply_result_safely(result):
+            self._enqueue_poll()
+        return f"submitted as {result.serial}"
+
+    def _job_poll(self):
+        """Queue job: ask the platform for the result; retried while it is still issuing."""
+        self.ensure_one()
+        self.invalidate_recordset()
+        if self.state != "issuing":
+            return f"nothing to do in state {self.state}"
+        provider = self._provider()
+        try:
+            result = provider._client().query(self.order_no, self._nuonuo_order())
+        except PlatformError as err:
+            return self._platform_error(err)
+        if not self._apply_result_safely(result):
+            raise RetryableJobError(
+                _("Still issuing."), seconds=provider.poll_interval, ignore_retry=True
+            )
+        return f"status {result.status}"
+
+    @api.model
+    def _cron_poll_issuing(self):
+        """Safety net: jobs can be lost with a crashed worker; nothing waits forever."""
+        for fapiao in self.search([("state", "in", ("to_issue", "issuing"))], limit=500):
+            if fapiao.state == "to_issue":
+                fapiao._enqueue_issue()
+            else:
+                fapiao._enqueue_poll(delay=0)
+
+    def _platform_error(self, err):
+        if err.transient:
+            raise RetryableJobError(f"{err.code}: {err.message}") from err
+        catalogue = self.env["tax.gateway.error"].search([("code", "=", err.code)], limit=1)
+        self._mark_failed(
+            err.code,
+            self.env["tax.gateway.error"]._describe(err.code, err.message),
+            retryable=False,
+            new_key=catalogue.new_business_key,
+        )
+        return f"failed: {err.code}"
+
+    def _apply_result_safely(self, result):
+        """Like _apply_result, but a document that fails its checks (bad signature, totals that
+        differ) is not accepted: the fapiao stays 'issuing' with the error shown, and managers
+        get an activity. It is never marked failed, because the bureau did issue a number."""
+        try:
+            return self._apply_result(result)
+        except PlatformError as err:
+            if err.transient:
+                raise RetryableJobError(f"{err.code}: {err.message}") from err
+            message = self.env["tax.gateway.error"]._describe(err.code, err.message)
+            self.write({"error_code": err.code, "error_message": message})
+            self.message_post(body=message)
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Check the issued document"),
+                note=message,
+                user_id=self._manager_user().id,
+            )
+            return True
+
+    def _manager_user(self):
+        group = self.env.ref("tax_gateway.group_fapiao_manager")
+        managers = group.users.filtered(
+            lambda u: self.company_id in u.company_ids and u.active and not u.share
+        )
+        return managers[:1] or self.env.user
+
+    def _apply_result(self, result):
+        """Returns True when the platform has finished with this fapiao."""
+        self.ensure_one()
+        if result.status == ISSUING or result.status == "21":
+            self.platform_serial = result.serial
+            return False
+        if result.status == DONE:
+            self._archive_documents(result)
+            issued_at = datetime.datetime.utcfromtimestamp((result.issue_time_ms or 0) / 1000)
+            self._mark_issued(result.number, issued_at, serial=result.serial)
+            return True
+        if result.status == SEAL_FAILED:
+            self._mark_failed(
+                "24", self.env["tax.gateway.error"]._describe("24", result.message), retryable=True
+            )
+            return True
+        if result.status == FAILED:
+            self._mark_failed(
+                "22",
+                self.env["tax.gateway.error"]._describe("22", result.message),
+                retryable=False,
+                new_key=True,
+            )
+            return True
+        self._mark_failed(result.status, result.message)
+        return True
+
+    def _archive_documents(self, result):
+        """Download XML, signature and PDF; verify the signature and the XML against the record."""
+        provider = self._provider()
+        client = provider._client()
+        xml = client.download(result.files["xmlUrl"])
+        if result.files.get("signatureUrl"):
+            sig = client.download(result.files["signatureUrl"]).decode("ascii")
+            if not signature.verify_detached(provider._document_certificate(), xml, sig):
+                raise PlatformError(
+                    "SIGNATURE", _("The platform's signature does not match."), transient=False
+                )
+        parsed = einvoice.parse(xml)
+        sign = -1 if self.direction == "red" else 1
+        if parsed["number"] != result.number or parsed["total"] != sign * abs(
+            money.cents(self.amount_total)
+        ):
+            raise PlatformError("MISMATCH", _("The issued document does not match the fapiao."))
+        documents = [("xml", "application/xml", xml)]
+        if result.files.get("pdfUrl"):
+            documents.append(("pdf", "application/pdf", client.download(result.files["pdfUrl"])))
+        if result.files.get("signatureUrl"):
+            documents.append(("sig", "text/plain", sig.encode("ascii")))
+        self.env["ir.attachment"].create(
+            [
+                {
+                    "name": f"{result.number}.{ext}",
+                    "mimetype": mimetype,
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+                for ext, mimetype, content in documents
+            ]
+        )
+
+    def _nuonuo_order(self):
+        """The Nuonuo ``order`` for this fapiao (amounts as exact strings)."""
+        self.ensure_one()
+        blue = self.direction == "blue"
+        details = []
+        for line in self.line_ids:
+            values = line._money_values()
+            details.append(
+                {
+                    "goodsName": line.name,
+                    "goodsCode": line.tax_code or "",
+                    "specType": line.spec or "",
+                    "unit": line.uom_name or "",
+                    "num": str(values["quantity"] or ""),
+                    "price": str(values["unit_price"] or ""),
+                    "withTaxFlag": "0",
+                    "taxRate": str(values["rate"]),
+                    "taxExcludedAmount": str(values["amount"]),
+                    "tax": str(values["tax"]),
+                    "taxIncludedAmount": str(values["amount"] + values["tax"]),
+                    "favouredPolicyFlag": line.policy_flag or "",
+                    "invoiceLineProperty": "0",
+                }
+            )
+        order = {
+            "orderNo": self.order_no,
+            "invoiceDate": fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "invoiceType": "1" if blue else "2",
+            "invoiceLine": INVOICE_LINE_BY_KIND.get(self.kind, "pc"),
+            "salerTaxNum": self.seller_tax_id or "",
+            "salerName": self.seller_name or "",
+            "salerAddress": self.seller_address_phone or "",
+            "salerAccount": self.seller_bank_account or "",
+            "buyerName": self.buyer_name or "",
+            "buyerTaxNum": self.buyer_tax_id or "",
+            "buyerAddress": self.buyer_address_phone or "",
+            "buyerAccount": self.buyer_bank_account or "",
+            "naturalPersonFlag": "1" if self.buyer_natural_person else "0",
+            "email": self.buyer_email or "",
+            "clerk": self.drawer_id.name or "",
+            "remark": self.remark or "",
+            "invoiceDetail": details,
+        }
+        if self.kind == "agri":
+            order["specificFactor"] = "16"
+        return order
 
     @api.model
     def _prepare_from_move(self, move, kind=None, lines=None):

@@ -2,3 +2,4 @@ from . import test_i18n
 from . import test_tax_classification
 from . import test_fapiao
 from . import test_tours
+from . import test_connector

@@ -1,0 +1,163 @@
+"""Issuing through queue_job against the sandbox platform process, over HTTPS."""
+
+import sqlite3
+import tempfile
+
+from odoo.tests import tagged
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..sandbox.testing import SandboxProcess, free_port
+from ..tg_core.client import Config, NuonuoClient
+from .common import FapiaoCommon, queued_methods, run_queued_jobs
+
+
+@tagged("post_install", "-at_install")
+class TestConnector(FapiaoCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.provider = cls.env["tax.gateway.provider"].create(
+            {
+                "name": "Sandbox",
+                "company_id": cls.company.id,
+                "base_url": cls.sandbox.url,
+                "ca_bundle": cls.sandbox.ca,
+                "app_key": cls.sandbox.APP_KEY,
+                "app_secret": cls.sandbox.APP_SECRET,
+                "read_timeout": 3.0,
+                "poll_interval": 1,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.fault("clear")
+
+    def platform_invoices(self, order_no=None):
+        with sqlite3.connect(self.sandbox.data_dir / "sandbox.sqlite3") as db:
+            if order_no:
+                return db.execute(
+                    "SELECT count(*) FROM invoices WHERE order_no = ?", (order_no,)
+                ).fetchone()[0]
+            return db.execute("SELECT count(*) FROM invoices").fetchone()[0]
+
+    def submit(self, move=None):
+        move = move or self.make_invoice()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        fapiao.action_submit()
+        self.assertEqual(fapiao.state, "to_issue")
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_issue"])
+        return fapiao
+
+    def run_jobs(self, fapiao):
+        """Run the issue job, then the polls it enqueues, as the job runner would."""
+        run_queued_jobs(self.env, fapiao)
+
+    def test_issue_over_the_wire(self):
+        fapiao = self.submit()
+        key = fapiao.order_no
+        self.assertLessEqual(len(key), 20)
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual(len(fapiao.number), 20)
+        self.assertEqual(fapiao.move_id.fapiao, fapiao.number)
+        self.assertEqual(fapiao.order_no, key)
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)]
+        )
+        self.assertEqual(
+            sorted(a.name.rsplit(".", 1)[1] for a in attachments), ["pdf", "sig", "xml"]
+        )
+        self.assertTrue(
+            attachments.filtered(lambda a: a.mimetype == "application/pdf").raw.startswith(b"%PDF")
+        )
+        self.assertEqual(self.platform_invoices(key), 1)
+        logs = self.env["tax.gateway.request.log"].search([("provider_id", "=", self.provider.id)])
+        self.assertTrue(logs.filtered("success"))
+
+    def test_transient_errors_are_retried_once_issued(self):
+        for fault in ("5xx", "lost_after_commit", "reset", "garbage"):
+            self.sandbox.fault(fault, count=1)
+            fapiao = self.submit()
+            self.run_jobs(fapiao)
+            self.assertEqual(fapiao.state, "issued", fault)
+            self.assertEqual(self.platform_invoices(fapiao.order_no), 1, fault)
+
+    def test_job_killed_mid_call_then_requeued(self):
+        fapiao = self.submit()
+        # the worker sent the request and died before committing: Odoo never saw the answer
+        client = NuonuoClient(
+            Config(
+                base_url=self.sandbox.url,
+                app_key=self.sandbox.APP_KEY,
+                app_secret=self.sandbox.APP_SECRET,
+                user_tax=self.company.vat,
+                ca_bundle=self.sandbox.ca,
+            )
+        )
+        lost = client.issue(fapiao._nuonuo_order())
+        self.run_jobs(fapiao)  # the requeued job
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual(fapiao.platform_serial, lost.serial)
+        self.assertEqual(self.platform_invoices(fapiao.order_no), 1)
+
+    def test_platform_failure_gets_a_new_key_on_retry(self):
+        self.sandbox.fault("fail_issue", count=1)
+        fapiao = self.submit()
+        first_key = fapiao.order_no
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "failed")
+        self.assertEqual(fapiao.error_code, "22")
+        self.assertIn("The platform failed to issue the fapiao", fapiao.error_message)
+        self.assertFalse(fapiao.order_no)
+        fapiao.action_submit()
+        self.assertNotEqual(fapiao.order_no, first_key)
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+
+    def test_bad_document_signature_is_not_archived(self):
+        self.sandbox.fault("bad_signature", count=1)
+        fapiao = self.submit()
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issuing")  # the bureau has it: never 'failed'
+        self.assertEqual(fapiao.error_code, "SIGNATURE")
+        self.assertFalse(fapiao.number)
+        self.assertTrue(fapiao.activity_ids)
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)]
+            )
+        )
+
+    def test_platform_down_nothing_lost(self):
+        self.provider.base_url = f"https://127.0.0.1:{free_port()}"
+        self.provider.max_attempts = 2
+        fapiao = self.submit()
+        with self.assertRaises(RetryableJobError):
+            fapiao._job_issue()
+        self.assertEqual(fapiao.state, "to_issue")
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_issue"])
+        self.assertTrue(fapiao.order_no)
+        self.provider.base_url = self.sandbox.url
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+
+    def test_test_connection_reports_each_step(self):
+        action = self.provider.action_test_connection()
+        self.assertEqual(action["params"]["type"], "success", self.provider.last_check_report)
+        self.assertTrue(self.provider.last_check_ok)
+        self.assertGreater(self.provider.cert_days_left, 700)
+        for step in ("DNS", "TCP", "TLS", "AUTH", "HEALTH"):
+            self.assertIn(step, self.provider.last_check_report)
+
+    def test_database_copy_falls_back_to_sandbox(self):
+        from odoo.modules.neutralize import neutralize_database
+
+        self.provider.environment = "production"
+        self.provider.flush_recordset()
+        neutralize_database(self.env.cr)
+        self.provider.invalidate_recordset()
+        self.assertEqual(self.provider.environment, "sandbox")

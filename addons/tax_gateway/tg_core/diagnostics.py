@@ -1,0 +1,85 @@
+"""Connection diagnostics for a platform endpoint: DNS, TCP, TLS, authentication, health.
+
+Each step returns {"step", "ok", "detail", "ms"}; the run stops at the first failing step.
+"""
+
+import datetime
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit
+
+from cryptography import x509
+
+from .client import PlatformError
+
+
+def _step(name, fn):
+    start = time.perf_counter()
+    try:
+        detail = fn()
+        ok = True
+    except (OSError, ssl.SSLError, PlatformError, ValueError) as err:
+        detail, ok = str(err), False
+    return {
+        "step": name,
+        "ok": ok,
+        "detail": detail,
+        "ms": round((time.perf_counter() - start) * 1000, 1),
+    }
+
+
+def diagnose(client):
+    config = client.config
+    url = urlsplit(config.base_url)
+    host, port = url.hostname, url.port or 443
+    steps = []
+    state = {}
+
+    def dns():
+        state["addr"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4]
+        return state["addr"][0]
+
+    def tcp():
+        with socket.create_connection((host, port), timeout=config.connect_timeout):
+            return f"{host}:{port}"
+
+    def tls():
+        context = ssl.create_default_context(
+            cafile=config.ca_bundle if isinstance(config.ca_bundle, str) else None
+        )
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if config.client_cert:
+            context.load_cert_chain(*config.client_cert)
+        with socket.create_connection((host, port), timeout=config.connect_timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as tls_sock:
+                cert = x509.load_der_x509_certificate(tls_sock.getpeercert(binary_form=True))
+                version = tls_sock.version()
+        expires = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+        days = (expires - datetime.datetime.now(datetime.timezone.utc)).days
+        state["cert_days"] = days
+        return f"{version}, certificate expires in {days} days ({expires:%Y-%m-%d})"
+
+    def auth():
+        client.fetch_token()
+        return "token issued"
+
+    def health():
+        body = client.health()
+        state["health"] = body
+        return (
+            f"{body.get('status')} version {body.get('version')} uptime {body.get('uptime')}s "
+            f"latency {body.get('latency_ms')} ms"
+        )
+
+    for name, fn in (("dns", dns), ("tcp", tcp), ("tls", tls), ("auth", auth), ("health", health)):
+        result = _step(name, fn)
+        steps.append(result)
+        if not result["ok"]:
+            break
+    return {
+        "ok": all(s["ok"] for s in steps) and len(steps) == 5,
+        "steps": steps,
+        "cert_days": state.get("cert_days"),
+        "health": state.get("health"),
+    }
