@@ -14,6 +14,7 @@
     "data": [
         "security/tax_gateway_security.xml",
         "security/ir.model.access.csv",
+        "data/tax_classification_data.xml",
         "data/tax_gateway_data.xml",
         "data/tax_gateway_error_data.xml",
         "views/tax_classification_views.xml",
@@ -25,10 +26,10 @@
         "views/res_config_settings_views.xml",
         "views/tax_gateway_menus.xml",
     ],
+    "demo": ["demo/tax_gateway_demo.xml"],
     "assets": {
         "web.assets_tests": ["tax_gateway/static/tests/tours/*.js"],
     },
-    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": True,
 }

@@ -226,3 +226,11 @@ def test_diagnostics_report_every_step(sandbox):
     assert report["health"]["status"] == "ok"
     bad = diagnose(make_client(sandbox, app_secret="wrong"))
     assert not bad["ok"] and bad["steps"][-1]["step"] == "auth"
+
+
+def test_exponent_notation_is_refused(sandbox):
+    order = make_order()
+    order["invoiceDetail"][0]["num"] = "8E+2"
+    with pytest.raises(PlatformError) as err:
+        make_client(sandbox).issue(order)
+    assert err.value.code == "E9000"

@@ -64,3 +64,18 @@ def test_split_adds_up():
 )
 def test_amount_in_words(value, words):
     assert m.amount_in_words(value) == words
+
+
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (800.0, "800"),
+        ("12.50", "12.5"),
+        ("0.00000001", "0.00000001"),
+        (Decimal("8E+2"), "800"),
+        (0, "0"),
+        ("-3.10", "-3.1"),
+    ],
+)
+def test_plain_never_uses_exponents(value, text):
+    assert m.plain(value) == text

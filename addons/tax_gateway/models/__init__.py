@@ -10,3 +10,4 @@ from . import res_config_settings
 from . import tax_gateway_error
 from . import tax_gateway_request_log
 from . import tax_gateway_provider
+from . import res_company_demo

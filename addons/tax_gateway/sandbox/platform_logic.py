@@ -7,6 +7,7 @@ are the sandbox's own and listed in SANDBOX_CODES.
 
 import datetime
 import json
+import re
 import secrets
 import time
 from decimal import Decimal, InvalidOperation
@@ -126,6 +127,10 @@ class Platform:
         amount = tax = Decimal("0.00")
         try:
             for index, line in enumerate(details, start=1):
+                for key in ("num", "price"):  # decimal text, at most 8 decimals, no exponent
+                    text = str(line.get(key) or "")
+                    if text and not re.fullmatch(r"-?\d+(\.\d{1,8})?", text):
+                        raise _Refused("E9000", f"第{index}行{key}格式错误: {text}")
                 line_amount = Decimal(str(line["taxExcludedAmount"]))
                 line_tax = Decimal(str(line["tax"]))
                 rate = Decimal(str(line["taxRate"]))

@@ -59,6 +59,8 @@ class TestConnector(FapiaoCommon):
     def test_issue_over_the_wire(self):
         fapiao = self.submit()
         key = fapiao.order_no
+        detail = fapiao._nuonuo_order()["invoiceDetail"][0]
+        self.assertEqual((detail["num"], detail["price"]), ("100", "12.5"))
         self.assertLessEqual(len(key), 20)
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "issued")

@@ -176,3 +176,15 @@ class TestFapiao(FapiaoCommon):
         with self.assertRaisesRegex(ValidationError, "统一社会信用代码 .* 的校验码错误"):
             self.buyer.with_context(lang="zh_CN").vat = "91310000MA1FL00010"
         self.assertEqual(fapiao.state, "draft")
+
+    def test_demo_fapiao_are_ready_to_issue(self):
+        company = self.env.ref("base.demo_company_cn", raise_if_not_found=False)
+        if not company or not self.env.ref("tax_gateway.demo_partner_buyer", False):
+            self.skipTest("installed without demo data")
+        # reason: the demo company is not among the test user's companies
+        fapiao = self.env["tax.fapiao"].sudo().search([("company_id", "=", company.id)])
+        self.assertEqual(len(fapiao), 2)
+        self.assertEqual(set(fapiao.mapped("kind")), {"81", "82"})
+        for record in fapiao:
+            record._check_before_issue()
+            self.assertTrue(all(record.line_ids.mapped("tax_code_id")))

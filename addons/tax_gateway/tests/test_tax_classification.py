@@ -3,7 +3,7 @@ import csv
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from ..hooks import CODES_CSV
+from ..models.tax_classification import CODES_CSV
 
 
 @tagged("post_install", "-at_install")

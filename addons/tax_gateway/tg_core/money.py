@@ -24,6 +24,16 @@ def D(value):
     return Decimal(str(value if value is not None else 0))
 
 
+def plain(value):
+    """Fixed-point text without trailing zeros or exponent: 800.0 -> "800", 12.50 -> "12.5".
+
+    (Decimal.normalize() alone gives "8E+2", which no platform accepts.)"""
+    text = format(D(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def cents(value):
     return D(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
