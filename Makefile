@@ -1,5 +1,5 @@
 # Single entry point. `make demo` runs the product, `make test` runs every test.
-.PHONY: setup demo stop test lint unit odoo-test bench i18n clean
+.PHONY: setup demo stop test lint unit odoo-test bench i18n rotate-key clean
 
 setup:            ## venv, Odoo 18 from source, Python and system packages
 	@bash scripts/setup.sh
@@ -27,6 +27,9 @@ bench:            ## benchmarks: prints a table, writes bench/results/*.json
 
 i18n:             ## refresh addons/*/i18n/zh_CN.po from the code (keeps existing translations)
 	@bash scripts/i18n.sh
+
+rotate-key:       ## new personal-data key first in the key file, re-encrypt (DB=..., KEY=...)
+	@bash scripts/rotate_key.sh
 
 clean:
 	@bash scripts/demo.sh stop; rm -rf .local

@@ -104,3 +104,12 @@ stop_private_pg() {
   as_pg_owner "$(pg_bin)/pg_ctl" -D "$STATE/pg/data" -m fast stop >/dev/null 2>&1 || true
   rm -f "$STATE/pg/started-by-us"
 }
+
+# The key that encrypts buyers' personal data: a file outside the database (git-ignored here).
+ensure_key_file() {
+  local file="$1"
+  if [ ! -s "$file" ]; then
+    (umask 077; "$PYTHON_BIN" -c 'import base64, secrets; print("k%s:%s" % (secrets.token_hex(3), base64.b64encode(secrets.token_bytes(32)).decode()))' >"$file")
+  fi
+  echo "$file"
+}

@@ -35,14 +35,16 @@ PYEOF
 }
 
 run_odoo() {
-  local db="fapiao_test_$$" log="$RES/odoo.log" port
+  local db="fapiao_test_$$" log="$RES/odoo.log" port conf="$STATE/odoo-test.conf"
   port="$(free_port)"
+  { cat "$ROOT/config/odoo-test.conf"
+    echo "fapiao_key_file = $(ensure_key_file "$STATE/fapiao-test.key")"; } >"$conf"
   say "Odoo tests: fresh database $db, install $ADDONS with --test-enable (log: $log)"
   dropdb --if-exists "$db" 2>/dev/null || true
   odoo --addons-path="$(odoo_addons_path)" -d "$db" -i "$ADDONS" --test-enable --test-tags="${TEST_TAGS:-/tax_gateway,/fruit_invoice,/vehicle_invoice}" --stop-after-init \
        --log-level=test --http-port="$port" --http-interface=127.0.0.1 --gevent-port="$(free_port)" \
        --without-demo= --load-language=zh_CN --max-cron-threads=0 --workers=0 --db-filter="^$db\$" \
-       --load=base,web,queue_job -c "$ROOT/config/odoo-test.conf" >"$log" 2>&1 || true
+       --load=base,web,queue_job -c "$conf" >"$log" 2>&1 || true
   [ -n "${KEEP_DB:-}" ] || dropdb --if-exists "$db" 2>/dev/null || true
   python "$ROOT/scripts/checklog.py" "$log" >>"$RES/counts"
 }

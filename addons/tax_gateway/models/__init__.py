@@ -1,4 +1,5 @@
 from . import tg_messages
+from . import tax_gateway_encrypted_mixin
 from . import tax_classification
 from . import res_company
 from . import res_partner
@@ -10,4 +11,4 @@ from . import res_config_settings
 from . import tax_gateway_error
 from . import tax_gateway_request_log
 from . import tax_gateway_provider
-from . import res_company_demo
+from . import ir_attachment

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import Command, fields, models
+from odoo.tools import config
 
 
 class ResCompany(models.Model):
@@ -17,3 +18,64 @@ class ResCompany(models.Model):
         default=100000.0,
         help="Issuing a fapiao whose total is above this amount asks for the password again.",
     )
+
+    def _tax_gateway_demo(self):
+        """Demo: provider on the sandbox, fruit products with tax codes, posted invoices with a
+        prepared fapiao each, ready to be issued from the web client."""
+        company = self.ensure_one()
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        admin = env.ref("base.user_admin")
+        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
+        env["tax.gateway.provider"].create(
+            {
+                "name": "诺诺（沙箱）",
+                "company_id": company.id,
+                "environment": "sandbox",
+                "base_url": config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
+                "ca_bundle": config.get("fapiao_sandbox_ca") or False,
+                "poll_interval": 2,
+            }
+        )
+        tax_9 = env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
+        codes = env["tax.classification"]
+        fruit = env["product.category"].create(
+            {
+                "name": "水果",
+                "tax_classification_id": codes.search([("code", "=", "1010115019900000000")]).id,
+            }
+        )
+        products = env["product.product"].create(
+            [
+                {
+                    "name": name,
+                    "categ_id": fruit.id,
+                    "lst_price": price,
+                    "company_id": company.id,
+                    "taxes_id": [Command.set(tax_9.ids)],
+                    "fapiao_spec": spec,
+                    "tax_classification_id": codes.search([("code", "=", code)]).id,
+                }
+                for name, price, spec, code in (
+                    ("富士苹果", 12.5, "一级 80mm", "1010115010100000000"),
+                    ("库尔勒香梨", 9.8, "特级", "1010115010200000000"),
+                    ("赣南脐橙", 7.2, "一级", "1010115010300000000"),
+                )
+            ]
+        )
+        for partner, lines in (
+            ("tax_gateway.demo_partner_buyer", [(products[0], 800), (products[1], 500)]),
+            ("tax_gateway.demo_partner_person", [(products[2], 20)]),
+        ):
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": env.ref(partner).id,
+                    "company_id": company.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create({"product_id": p.id, "quantity": qty}) for p, qty in lines
+                    ],
+                }
+            )
+            move.action_post()
+            move.action_prepare_fapiao()

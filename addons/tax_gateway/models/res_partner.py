@@ -8,25 +8,64 @@ FAPIAO_KINDS_PREFERRED = [("81", "数电专票"), ("82", "数电普票")]
 
 
 class ResPartner(models.Model):
-    """The buyer's fapiao profile. The enterprise tax ID is Odoo's own `vat` field."""
+    """The buyer's fapiao profile. The enterprise tax ID is Odoo's own `vat` field; a natural
+    person's ID number, phone, address and bank account are encrypted at rest."""
 
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "tax.gateway.encrypted.mixin"]
+    _encrypted_fields = (
+        "fapiao_id_number",
+        "fapiao_address_phone",
+        "fapiao_bank_account",
+        "fapiao_phone",
+    )
 
     fapiao_title = fields.Char(help="购买方名称; empty: the partner name.")
     fapiao_natural_person = fields.Boolean(
         string="Natural Person",
         help="自然人: no 专票, the resident ID number replaces the tax ID.",
     )
-    fapiao_id_number = fields.Char(string="Resident ID Number", copy=False)
-    fapiao_address_phone = fields.Char(string="Fapiao Address and Phone", copy=False)
-    fapiao_bank_account = fields.Char(string="Fapiao Bank and Account", copy=False)
+    fapiao_id_number = fields.Char(
+        string="Resident ID Number",
+        compute="_compute_encrypted",
+        inverse="_inverse_encrypted",
+        search="_search_fapiao_id_number",
+    )
+    fapiao_address_phone = fields.Char(
+        string="Fapiao Address and Phone",
+        compute="_compute_encrypted",
+        inverse="_inverse_encrypted",
+    )
+    fapiao_bank_account = fields.Char(
+        string="Fapiao Bank and Account",
+        compute="_compute_encrypted",
+        inverse="_inverse_encrypted",
+    )
     fapiao_email = fields.Char(
         string="Fapiao E-mail", help="Where the platform delivers the fapiao."
     )
-    fapiao_phone = fields.Char(string="Fapiao Mobile", copy=False)
+    fapiao_phone = fields.Char(
+        string="Fapiao Mobile",
+        compute="_compute_encrypted",
+        inverse="_inverse_encrypted",
+        search="_search_fapiao_phone",
+    )
+    # ciphertext and blind indexes behind the fields above (tax.gateway.encrypted.mixin)
+    fapiao_id_number_enc = fields.Char(copy=False)
+    fapiao_id_number_hash = fields.Char(copy=False, index=True)
+    fapiao_address_phone_enc = fields.Char(copy=False)
+    fapiao_bank_account_enc = fields.Char(copy=False)
+    fapiao_phone_enc = fields.Char(copy=False)
+    fapiao_phone_hash = fields.Char(copy=False, index=True)
     fapiao_kind = fields.Selection(FAPIAO_KINDS_PREFERRED, string="Preferred Fapiao Kind")
 
-    @api.constrains("vat", "fapiao_natural_person", "fapiao_id_number", "country_id")
+    def _search_fapiao_id_number(self, operator, value):
+        return self._search_encrypted("fapiao_id_number", operator, value)
+
+    def _search_fapiao_phone(self, operator, value):
+        return self._search_encrypted("fapiao_phone", operator, value)
+
+    @api.constrains("vat", "fapiao_natural_person", "fapiao_id_number_enc", "country_id")
     def _check_fapiao_tax_id(self):
         for partner in self:
             try:

@@ -54,7 +54,8 @@ class TaxFapiao(models.Model):
 
     _name = "tax.fapiao"
     _description = "Fapiao"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "tax.gateway.encrypted.mixin"]
+    _encrypted_fields = ("buyer_tax_id", "buyer_address_phone", "buyer_bank_account")
     _order = "id desc"
     _check_company_auto = True
 
@@ -111,10 +112,20 @@ class TaxFapiao(models.Model):
     seller_bank_account = fields.Char(readonly=True)
     # buyer, from the partner's fapiao profile at preparation time
     buyer_name = fields.Char()
-    buyer_tax_id = fields.Char(string="Buyer Tax ID")
+    buyer_tax_id = fields.Char(
+        string="Buyer Tax ID",
+        compute="_compute_encrypted",
+        inverse="_inverse_encrypted",
+        search="_search_buyer_tax_id",
+    )
     buyer_natural_person = fields.Boolean()
-    buyer_address_phone = fields.Char()
-    buyer_bank_account = fields.Char()
+    buyer_address_phone = fields.Char(compute="_compute_encrypted", inverse="_inverse_encrypted")
+    buyer_bank_account = fields.Char(compute="_compute_encrypted", inverse="_inverse_encrypted")
+    # ciphertext and blind index behind the buyer fields (tax.gateway.encrypted.mixin)
+    buyer_tax_id_enc = fields.Char(copy=False)
+    buyer_tax_id_hash = fields.Char(copy=False, index=True)
+    buyer_address_phone_enc = fields.Char(copy=False)
+    buyer_bank_account_enc = fields.Char(copy=False)
     buyer_email = fields.Char()
     drawer_id = fields.Many2one("res.users", default=lambda self: self.env.user)
     remark = fields.Text()
@@ -133,6 +144,9 @@ class TaxFapiao(models.Model):
         ("number_unique", "unique(company_id, number)", "A fapiao number exists only once."),
         ("order_no_unique", "unique(order_no)", "A business key identifies one fapiao."),
     ]
+
+    def _search_buyer_tax_id(self, operator, value):
+        return self._search_encrypted("buyer_tax_id", operator, value)
 
     @api.depends("number", "state", "direction")
     def _compute_name(self):
@@ -187,6 +201,9 @@ class TaxFapiao(models.Model):
             "buyer_natural_person",
             "buyer_address_phone",
             "buyer_bank_account",
+            "buyer_tax_id_enc",
+            "buyer_address_phone_enc",
+            "buyer_bank_account_enc",
             "remark",
             "line_ids",
         }

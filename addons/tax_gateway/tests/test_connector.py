@@ -3,6 +3,7 @@
 import sqlite3
 import tempfile
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -163,3 +164,18 @@ class TestConnector(FapiaoCommon):
         neutralize_database(self.env.cr)
         self.provider.invalidate_recordset()
         self.assertEqual(self.provider.environment, "sandbox")
+
+    def test_archived_documents_cannot_be_deleted_or_changed(self):
+        fapiao = self.submit()
+        self.run_jobs(fapiao)
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)]
+        )
+        self.assertEqual(len(attachments), 3)
+        with self.assertRaises(UserError):
+            attachments[0].unlink()
+        with self.assertRaises(UserError):
+            attachments[0].raw = b"tampered"
+        with self.assertRaises(UserError):
+            attachments[0].res_id = fapiao.move_id.id
+        self.assertEqual(len(attachments.exists()), 3)
