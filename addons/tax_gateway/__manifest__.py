@@ -19,6 +19,7 @@
         "data/tax_gateway_error_data.xml",
         "views/tax_classification_views.xml",
         "views/tax_gateway_provider_views.xml",
+        "views/tax_gateway_audit_views.xml",
         "views/tax_fapiao_views.xml",
         "views/res_partner_views.xml",
         "views/product_views.xml",

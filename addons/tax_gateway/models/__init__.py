@@ -12,3 +12,4 @@ from . import tax_gateway_error
 from . import tax_gateway_request_log
 from . import tax_gateway_provider
 from . import ir_attachment
+from . import tax_gateway_audit

@@ -229,6 +229,7 @@ class TaxFapiao(models.Model):
                     "error_retryable": False,
                 }
             )
+            fapiao._audit("submit")
             fapiao._enqueue_issue()
         return True
 
@@ -247,6 +248,8 @@ class TaxFapiao(models.Model):
                 )
             )
         self.write({"state": "cancelled"})
+        for fapiao in self:
+            fapiao._audit("cancel")
 
     def action_void(self):
         """作废: only 数电 paper fapiao are voided; electronic ones are reversed by red letter."""
@@ -262,6 +265,8 @@ class TaxFapiao(models.Model):
             ) != fields.Datetime.now().strftime("%Y%m"):
                 raise UserError(_("A paper fapiao can only be voided in the month it was issued."))
         self.write({"state": "voided"})
+        for fapiao in self:
+            fapiao._audit("void")
 
     # ---------------------------------------------------------- business
     def _new_order_no(self):
@@ -366,6 +371,7 @@ class TaxFapiao(models.Model):
             }
         )
         self.move_id._update_fapiao_number()
+        self._audit("issued", detail=number)
         if self.origin_fapiao_id:
             self.origin_fapiao_id._update_reversal_state()
 
@@ -381,6 +387,8 @@ class TaxFapiao(models.Model):
         if new_key:
             values["order_no"] = False
         self.write(values)
+        for fapiao in self:
+            fapiao._audit("failed", detail=f"{code}: {message}"[:250])
 
     def _update_reversal_state(self):
         for fapiao in self:
@@ -389,6 +397,17 @@ class TaxFapiao(models.Model):
                 continue
             full = reversed_amount >= money.D(fapiao.amount_total)
             fapiao.state = "reversed" if full else "partially_reversed"
+
+    def _audit(self, action, sent=None, received=None, detail=""):
+        self.ensure_one()
+        return self.env["tax.gateway.audit"]._append(
+            self,
+            action,
+            amount=money.cents(self.amount_total),
+            sent=sent,
+            received=received,
+            detail=detail or self.number or "",
+        )
 
     # ------------------------------------------------------------ connector
     def _provider(self):
@@ -430,10 +449,13 @@ class TaxFapiao(models.Model):
         if not self.order_no:  # business key is stored before the first call
             raise UserError(_("Fapiao %s has no business key.", self.display_name))
         provider = self._provider()
+        order = self._nuonuo_order()
         try:
-            result = provider._client().issue(self._nuonuo_order())
+            result = provider._client().issue(order)
         except PlatformError as err:
+            self._audit("platform_issue", sent=order, received=[err.code, err.message])
             return self._platform_error(err)
+        self._audit("platform_issue", sent=order, received=vars(result))
         self.write({"state": "issuing", "platform_serial": result.serial})
         if not self._apply_result_safely(result):
             self._enqueue_poll()

@@ -4,3 +4,4 @@ from . import test_fapiao
 from . import test_tours
 from . import test_connector
 from . import test_personal_data
+from . import test_audit
