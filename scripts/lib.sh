@@ -56,6 +56,15 @@ free_port() { "$PYTHON_BIN" -c 'import socket; s=socket.socket(); s.bind(("127.0
 
 # Exports PGHOST/PGPORT/PGUSER for a reachable server; starts a private cluster if there is none.
 ensure_pg() {
+  # FAPIAO_PG=private: always use the project's own cluster (what a laptop without PostgreSQL
+  # gets), even when a server answers.
+  if [ "${FAPIAO_PG:-}" = private ]; then
+    init_private_pg
+    # shellcheck disable=SC1091
+    . "$STATE/pg/env"
+    pg_reachable || start_private_pg || die "could not start the private PostgreSQL cluster (see $STATE/pg/postgres.log)"
+    return 0
+  fi
   if [ -f "$STATE/pg/env" ]; then
     # shellcheck disable=SC1091
     . "$STATE/pg/env"
@@ -68,7 +77,7 @@ ensure_pg() {
   done
   say "No PostgreSQL server reachable; starting a private cluster under $STATE/pg"
   init_private_pg
-  start_private_pg || die "could not start the private PostgreSQL cluster (see $STATE/log/postgres.log)"
+  start_private_pg || die "could not start the private PostgreSQL cluster (see $STATE/pg/postgres.log)"
 }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -93,7 +102,7 @@ start_private_pg() {
   # shellcheck disable=SC1091
   . "$STATE/pg/env"
   local bin; bin="$(pg_bin)"
-  as_pg_owner "$bin/pg_ctl" -D "$STATE/pg/data" -l "$STATE/log/postgres.log" -w \
+  as_pg_owner "$bin/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/postgres.log" -w \
     -o "-p $PGPORT -k $PGHOST -c listen_addresses=''" start >/dev/null
   echo started >"$STATE/pg/started-by-us"
   pg_reachable
