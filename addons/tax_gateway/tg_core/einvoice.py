@@ -11,6 +11,15 @@ from lxml import etree
 
 from .money import amount_in_words, cents
 
+PARTY_FIELDS = (
+    ("IdNum", "tax_id"),
+    ("Name", "name"),
+    ("Addr", "address"),
+    ("TelNum", "phone"),
+    ("BankName", "bank"),
+    ("BankAccNum", "account"),
+)
+
 
 def _sub(parent, tag, text=None):
     node = etree.SubElement(parent, tag)
@@ -34,26 +43,11 @@ def build(invoice):
     special = "01" if invoice["kind"] in ("81", "85") else "02"
     _sub(_sub(labels, "GeneralOrSpecialVAT"), "LabelCode", special)
     data = _sub(root, "EInvoiceData")
-    seller = _sub(data, "SellerInformation")
-    for tag, key in (
-        ("SellerIdNum", "tax_id"),
-        ("SellerName", "name"),
-        ("SellerAddr", "address"),
-        ("SellerTelNum", "phone"),
-        ("SellerBankName", "bank"),
-        ("SellerBankAccNum", "account"),
-    ):
-        _sub(seller, tag, invoice["seller"].get(key) or "")
-    buyer = _sub(data, "BuyerInformation")
-    for tag, key in (
-        ("BuyerIdNum", "tax_id"),
-        ("BuyerName", "name"),
-        ("BuyerAddr", "address"),
-        ("BuyerTelNum", "phone"),
-        ("BuyerBankName", "bank"),
-        ("BuyerBankAccNum", "account"),
-    ):
-        _sub(buyer, tag, invoice["buyer"].get(key) or "")
+    for role in ("Seller", "Buyer"):
+        block = _sub(data, f"{role}Information")
+        party = invoice[role.lower()]
+        for suffix, key in PARTY_FIELDS:
+            _sub(block, f"{role}{suffix}", party.get(key) or "")
     basic = _sub(data, "BasicInformation")
     _sub(basic, "TotalAmWithoutTax", invoice["amount"])
     _sub(basic, "TotalTaxAm", invoice["tax"])
