@@ -207,9 +207,14 @@ class TaxFapiao(models.Model):
             "remark",
             "line_ids",
         }
-        if frozen & set(vals) and any(f.state not in ("draft", "failed") for f in self):
-            raise UserError(_("Only draft or failed fapiao can be changed."))
+        if frozen & set(vals):
+            self._check_editable()
         return super().write(vals)
+
+    def _check_editable(self):
+        """One rule for the header and its lines: only drafts and failed fapiao change."""
+        if any(f.state not in ("draft", "failed") for f in self):
+            raise UserError(_("Only draft or failed fapiao can be changed."))
 
     # --------------------------------------------------------------- actions
     def action_submit(self):

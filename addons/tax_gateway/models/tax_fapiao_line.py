@@ -56,6 +56,20 @@ class TaxFapiaoLine(models.Model):
         for line in self:
             line.amount_total = float(money.cents(money.D(line.amount) + money.D(line.tax_amount)))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.fapiao_id._check_editable()
+        return lines
+
+    def write(self, vals):
+        self.fapiao_id._check_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_editable(self):
+        self.fapiao_id._check_editable()
+
     def _money_values(self):
         """Amounts as exact Decimals for the checks and the wire (8-decimal price and quantity)."""
         self.ensure_one()

@@ -50,6 +50,22 @@ class TestFapiao(FapiaoCommon):
             fapiao.unlink()
         with self.assertRaises(UserError):
             fapiao.write({"buyer_name": "changed"})
+        line = fapiao.line_ids[0]
+        with self.assertRaises(UserError):
+            line.tax_amount = 0.0
+        with self.assertRaises(UserError):
+            line.unlink()
+        with self.assertRaises(UserError):
+            self.env["tax.fapiao.line"].create(
+                {
+                    "fapiao_id": fapiao.id,
+                    "name": "extra",
+                    "amount": 1.0,
+                    "tax_rate": 0.09,
+                    "tax_amount": 0.09,
+                }
+            )
+        self.assertEqual(len(fapiao.line_ids), 1)
         with self.assertRaises(ValidationError):
             fapiao._mark_issued("26312000000000000002", "2026-11-20 10:00:00")
         self.assertEqual(move.state, "posted")
