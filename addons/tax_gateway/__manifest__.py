@@ -21,6 +21,7 @@
         "views/tax_gateway_provider_views.xml",
         "views/tax_gateway_audit_views.xml",
         "views/tax_fapiao_views.xml",
+        "views/tax_red_form_views.xml",
         "views/res_partner_views.xml",
         "views/product_views.xml",
         "views/account_move_views.xml",

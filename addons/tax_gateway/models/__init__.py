@@ -6,6 +6,7 @@ from . import res_partner
 from . import product
 from . import tax_fapiao
 from . import tax_fapiao_line
+from . import tax_red_form
 from . import account_move
 from . import res_config_settings
 from . import tax_gateway_error

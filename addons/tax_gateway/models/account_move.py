@@ -1,7 +1,7 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tg_core import FapiaoError
+from ..tg_core import FapiaoError, money
 from ..tg_core.validators import validate_fapiao_number
 from .tax_fapiao import LOCKED_STATES
 from .tg_messages import core_validation_error
@@ -14,6 +14,13 @@ class AccountMove(models.Model):
     # numbers fill it automatically from the issued fapiao (the first one when split).
     fapiao = fields.Char(size=20)
     fapiao_ids = fields.One2many("tax.fapiao", "move_id")
+    red_form_ids = fields.One2many("tax.red.form", "move_id", string="Red Letters")
+    red_form_count = fields.Integer(compute="_compute_red_form_count")
+    needs_red_letter = fields.Boolean(
+        compute="_compute_red_form_count",
+        help="A credit note of an invoice whose fapiao the tax bureau knows: it is posted "
+        "once its red-letter fapiao is issued.",
+    )
     fapiao_count = fields.Integer(compute="_compute_fapiao_count")
     fapiao_state = fields.Selection(
         [
@@ -35,6 +42,21 @@ class AccountMove(models.Model):
     def _compute_fapiao_count(self):
         for move in self:
             move.fapiao_count = len(move.fapiao_ids)
+
+    @api.depends("red_form_ids", "reversed_entry_id.fapiao_ids.state")
+    def _compute_red_form_count(self):
+        for move in self:
+            move.red_form_count = len(move.red_form_ids)
+            move.needs_red_letter = move._needs_red_letter()
+
+    def _needs_red_letter(self):
+        self.ensure_one()
+        origin = self.reversed_entry_id
+        return (
+            self.move_type == "out_refund"
+            and bool(origin)
+            and any(f.direction == "blue" and f.state in LOCKED_STATES for f in origin.fapiao_ids)
+        )
 
     @api.depends("fapiao_ids.state", "fapiao_ids.direction")
     def _compute_fapiao_state(self):
@@ -67,7 +89,10 @@ class AccountMove(models.Model):
 
     def _update_fapiao_number(self):
         for move in self:
-            issued = move.fapiao_ids.filtered(lambda f: f.direction == "blue" and f.number)
+            direction = "red" if move.move_type in ("out_refund", "in_refund") else "blue"
+            issued = move.fapiao_ids.filtered(
+                lambda f, direction=direction: f.direction == direction and f.number
+            )
             if issued and not move.fapiao:
                 move.fapiao = issued.sorted("id")[0].number
 
@@ -105,6 +130,237 @@ class AccountMove(models.Model):
         for move in self:
             if move.fapiao_ids.filtered(lambda f: f.state not in ("draft", "cancelled")):
                 raise UserError(_("Invoice %s has fapiao and cannot be deleted.", move.name))
+            if move.red_form_ids.filtered(lambda f: f.state not in ("draft", "cancelled")):
+                raise UserError(
+                    _("Credit note %s has a red letter at the bureau: it stays.", move.name)
+                )
+
+    def button_cancel(self):
+        for move in self:
+            if move.red_form_ids.filtered(
+                lambda f: f.state not in ("draft", "cancelled", "failed")
+            ):
+                raise UserError(
+                    _(
+                        "Credit note %s has a red letter at the bureau: revoke it there first.",
+                        move.name,
+                    )
+                )
+        return super().button_cancel()
+
+    # ------------------------------------------------ red letters (红字)
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        """Odoo lets an invoice be reversed again and again; one with a fapiao the bureau
+        knows is reversed once per amount, by a draft credit note and its red letter."""
+        for move in self.filtered(
+            lambda m: m.move_type == "out_invoice" and m._has_locked_fapiao()
+        ):
+            move._check_reversible_by_red_letter(cancel)
+        reverses = super()._reverse_moves(default_values_list, cancel=cancel)
+        for reverse in reverses:
+            origin = reverse.reversed_entry_id
+            if origin.move_type == "out_invoice" and origin._has_locked_fapiao():
+                # the copy keeps the line order: pair each credit line with the line it reverses
+                pairs = zip(
+                    reverse._fapiao_product_lines().sorted(lambda ln: (ln.sequence, ln.id)),
+                    origin._fapiao_product_lines().sorted(lambda ln: (ln.sequence, ln.id)),
+                    strict=False,
+                )
+                for credit_line, invoice_line in pairs:
+                    credit_line.fapiao_origin_line_id = invoice_line
+        return reverses
+
+    def _check_reversible_by_red_letter(self, cancel):
+        self.ensure_one()
+        if cancel or self.env.context.get("move_reverse_cancel"):
+            raise UserError(
+                _(
+                    "Invoice %s has an issued fapiao: it is reversed by a credit note that is "
+                    "posted only once its red-letter fapiao is issued. Use Reverse (not Reverse "
+                    "and Create Invoice).",
+                    self.name,
+                )
+            )
+        draft = self.reversal_move_ids.filtered(lambda m: m.state == "draft")
+        if draft:
+            raise UserError(
+                _(
+                    "Invoice %(invoice)s already has the draft credit note %(credit)s: finish "
+                    "its red letter (or delete it) before reversing again.",
+                    invoice=self.name,
+                    credit=draft[0].display_name,
+                )
+            )
+        blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue" and f.state != "cancelled")
+        # a buyer's form being answered is the reason for this reversal: it does not count
+        answering = self.env["tax.red.form"].browse(self.env.context.get("fapiao_red_form_id"))
+        if not any(
+            amount > 0
+            for f in blue
+            for amount, _tax in f._red_amounts_left(exclude=answering).values()
+        ):
+            raise UserError(
+                _(
+                    "The fapiao of invoice %s are already fully reversed: it cannot be "
+                    "reversed again.",
+                    self.name,
+                )
+            )
+
+    def _credit_note_for_red_letter(self, form):
+        """A draft credit note for a red letter the buyer raised (the accountant adjusts it to
+        the red amounts of a partial form before it can be posted)."""
+        self.ensure_one()
+        credit = self.with_context(fapiao_red_form_id=form.id)._reverse_moves(
+            [{"ref": _("Red letter %s", form.bill_no), "date": fields.Date.context_today(self)}]
+        )
+        credit.message_post(
+            body=_(
+                "Created for the red letter %(form)s raised by the buyer (total %(total)s).",
+                form=form.bill_no,
+                total=money.plain(-money.D(form.amount_total)),
+            )
+        )
+        return credit
+
+    def action_request_red_letter(self):
+        """Prepare the red form(s) of this draft credit note, one per blue fapiao it reverses."""
+        self.ensure_one()
+        if not self._needs_red_letter() or self.state != "draft":
+            raise UserError(
+                _(
+                    "Red letters are requested from a draft credit note of an invoice "
+                    "with an issued fapiao."
+                )
+            )
+        live = self.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
+        if live:
+            return live._action_view()
+        forms = self.env["tax.red.form"].create(self._red_form_values())
+        for form in forms:
+            form._check_amounts_left()
+        return forms._action_view()
+
+    def _red_form_values(self):
+        """Spread each credit-note line over the blue fapiao lines of the invoice line it
+        reverses, within what is left of them. Refuses what would reverse more than was issued."""
+        self.ensure_one()
+        blue = self.reversed_entry_id.fapiao_ids.filtered(
+            lambda f: f.direction == "blue" and f.state in ("issued", "partially_reversed")
+        )
+        left = {}
+        for fapiao in blue:
+            left.update(fapiao._red_amounts_left())
+        by_fapiao = {}
+        for line in self._fapiao_product_lines():
+            if not line.fapiao_origin_line_id:
+                raise UserError(
+                    _(
+                        "Credit note line %s does not reverse an invoice line: a red letter "
+                        "only reverses what the fapiao showed.",
+                        line.display_name,
+                    )
+                )
+            amount = money.cents(line.price_subtotal)
+            tax = money.cents(money.D(line.price_total) - money.D(line.price_subtotal))
+            quantity = money.D(line.quantity)
+            targets = blue.line_ids.filtered(
+                lambda bl, ml=line: bl.move_line_id == ml.fapiao_origin_line_id
+            )
+            for target in targets:
+                if amount <= 0:
+                    break
+                left_amount, left_tax = left[target.id]
+                if left_amount <= 0:
+                    continue
+                take = min(amount, left_amount)
+                take_tax = tax if take == amount else min(tax, money.cents(tax * take / amount))
+                take_qty = quantity if take == amount else quantity * take / amount
+                by_fapiao.setdefault(target.fapiao_id, []).append(
+                    Command.create(
+                        {
+                            "blue_line_id": target.id,
+                            "move_line_id": line.id,
+                            "quantity": float(round(take_qty, 8)),
+                            "amount": float(take),
+                            "tax_amount": float(take_tax),
+                        }
+                    )
+                )
+                left[target.id] = (left_amount - take, left_tax - take_tax)
+                amount, tax, quantity = amount - take, tax - take_tax, quantity - take_qty
+            if amount > 0:
+                raise UserError(
+                    _(
+                        "Credit note line %(line)s reverses %(amount)s more than is left on the "
+                        "fapiao: the red amount may never exceed the blue one.",
+                        line=line.display_name,
+                        amount=money.plain(amount),
+                    )
+                )
+        if not by_fapiao:
+            raise UserError(
+                _("Nothing left to reverse on the fapiao of %s.", self.reversed_entry_id.name)
+            )
+        return [
+            {
+                "fapiao_id": fapiao.id,
+                "move_id": self.id,
+                "reason": self.env.context.get("fapiao_red_reason") or "01",
+                "line_ids": lines,
+            }
+            for fapiao, lines in by_fapiao.items()
+        ]
+
+    def action_view_red_forms(self):
+        self.ensure_one()
+        return self.red_form_ids._action_view()
+
+    def _post(self, soft=True):
+        for move in self.filtered(lambda m: m._needs_red_letter()):
+            move._check_red_letters_issued()
+        return super()._post(soft=soft)
+
+    def _check_red_letters_issued(self):
+        self.ensure_one()
+        live = self.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
+        if not live or any(f.state != "issued" for f in live):
+            raise UserError(
+                _(
+                    "Credit note %s reverses an invoice with an issued fapiao: it can only be "
+                    "posted once its red-letter fapiao is issued (Request Red Letter).",
+                    self.display_name,
+                )
+            )
+        red_total = -sum(money.D(f.red_fapiao_id.amount_total) for f in live)
+        if abs(red_total - money.D(self.amount_total)) > money.D("0.01"):
+            raise UserError(
+                _(
+                    "Credit note %(credit)s totals %(total)s but its red fapiao total "
+                    "%(red)s: adjust the credit note to the red letter.",
+                    credit=self.display_name,
+                    total=money.plain(money.D(self.amount_total)),
+                    red=money.plain(red_total),
+                )
+            )
+
+    def _post_after_red_letter(self):
+        """Once every red letter of a draft credit note is issued, post and reconcile it."""
+        for move in self.filtered(lambda m: m.state == "draft" and m._needs_red_letter()):
+            live = move.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
+            if any(f.state != "issued" for f in live):
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    move._post(soft=False)
+            except UserError as err:
+                move.message_post(body=str(err))
+                continue
+            receivable = (move.line_ids + move.reversed_entry_id.line_ids).filtered(
+                lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
+            )
+            if len(receivable.move_id) == 2:
+                receivable.reconcile()
 
     # ----------------------------------------------------------- actions
     def action_prepare_fapiao(self):
@@ -129,3 +385,15 @@ class AccountMove(models.Model):
         else:
             action["domain"] = [("id", "in", fapiao.ids)]
         return action
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    fapiao_origin_line_id = fields.Many2one(
+        "account.move.line",
+        string="Reversed Invoice Line",
+        copy=False,
+        index="btree_not_null",
+        help="On a credit note: the invoice line it reverses (maps red letters to fapiao lines).",
+    )

@@ -6,6 +6,7 @@ from psycopg2.errors import LockNotAvailable
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tg_core import FapiaoError, einvoice, money, signature
@@ -218,6 +219,20 @@ class TaxFapiao(models.Model):
 
     # --------------------------------------------------------------- actions
     def action_submit(self):
+        """Issue button. Above the company's threshold, Odoo's identity check comes first."""
+        if any(
+            f.company_id.fapiao_identity_check_amount
+            and money.D(f.amount_total) > money.D(f.company_id.fapiao_identity_check_amount)
+            for f in self
+        ):
+            return self._action_submit_checked()
+        return self._submit()
+
+    @check_identity
+    def _action_submit_checked(self):
+        return self._submit()
+
+    def _submit(self):
         """Validate everything the platform will check, then queue the fapiao for issuing."""
         if not self.env.user.has_group("tax_gateway.group_fapiao_issuer"):
             raise UserError(_("Only a Fapiao Issuer (开票员) may issue fapiao."))
@@ -394,6 +409,25 @@ class TaxFapiao(models.Model):
         self.write(values)
         for fapiao in self:
             fapiao._audit("failed", detail=f"{code}: {message}"[:250])
+
+    def _red_amounts_left(self, exclude=None):
+        """What live red forms leave of each line: {line id: (amount, tax)} as Decimals."""
+        self.ensure_one()
+        left = {line.id: (money.D(line.amount), money.D(line.tax_amount)) for line in self.line_ids}
+        forms = self.env["tax.red.form"].search(
+            [
+                ("fapiao_id", "=", self.id),
+                ("state", "in", ("applying", "pending", "confirmed", "issued")),
+                ("id", "not in", (exclude or self.env["tax.red.form"]).ids),
+            ]
+        )
+        for line in forms.line_ids:
+            amount, tax = left[line.blue_line_id.id]
+            left[line.blue_line_id.id] = (
+                amount - money.D(line.amount),
+                tax - money.D(line.tax_amount),
+            )
+        return left
 
     def _update_reversal_state(self):
         for fapiao in self:

@@ -12,6 +12,7 @@ import secrets
 import time
 from decimal import Decimal, InvalidOperation
 
+from red_forms import RedForms  # pylint: disable=import-error
 from tg_core import FapiaoError, einvoice, signature
 from tg_core.money import LINE_TAX_TOLERANCE, cents
 from tg_core.validators import validate_tax_id
@@ -29,7 +30,7 @@ def envelope(code, describe="", result=None):
     return {"code": code, "describe": describe, "result": result}
 
 
-class Platform:
+class Platform(RedForms):
     def __init__(
         self, store, pki, base_url, issue_delay=0.0, credit_line=Decimal("10000000.00"), area="31"
     ):
@@ -276,6 +277,8 @@ class Platform:
             "tax": row["tax"],
             "total": row["total"],
             "remark": order.get("remark", ""),
+            "original_number": order.get("_original_number", ""),
+            "red_form_number": order.get("_red_form_number", ""),
         }
 
     def mark_bad_signature_next(self):

@@ -113,6 +113,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._services(parse_qs(parts.query), body)
         elif parts.path == "/admin/faults":
             self._admin_faults(body)
+        elif parts.path in ("/admin/buyer", "/admin/clock"):
+            self._admin_bureau(parts.path, body)
         else:
             self._send(404, envelope("E404", "not found"))
 
@@ -192,7 +194,36 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return platform.query_result(tax_num, payload)
         if method == "nuonuo.OpeMplatform.getCreditLine":
             return platform.credit_line_of(tax_num)
+        red_methods = {
+            "nuonuo.OpeMplatform.saveInvoiceRedConfirm": platform.save_red_form,
+            "nuonuo.OpeMplatform.queryInvoiceRedConfirm": platform.query_red_forms,
+            "nuonuo.OpeMplatform.confirm": platform.confirm_red_form,
+            "nuonuo.OpeMplatform.confirmInfoCancel": platform.cancel_red_form,
+            "nuonuo.OpeMplatform.fastInvoiceRed": platform.fast_red,
+        }
+        if method in red_methods:
+            return red_methods[method](tax_num, payload)
         return envelope("E9000", f"不支持的接口 {method}")
+
+    def _admin_bureau(self, path, body):
+        """What happens at the bureau outside this connector: the buyer's actions, time."""
+        if self.headers.get("X-Sandbox-Admin") != self.server.admin_secret:
+            self._send(403, envelope("E403", "forbidden"))
+            return
+        try:
+            spec = json.loads(body.decode("utf-8") or "{}")
+        except json.JSONDecodeError:
+            self._send(400, envelope("E9000", "bad json"))
+            return
+        platform = self.server.platform
+        if path == "/admin/clock":
+            platform.clock_offset += float(spec.get("advance", 0))
+            self._send(200, envelope("E0000", "", {"offset": platform.clock_offset}))
+            return
+        try:
+            self._send(200, platform.buyer_action(spec))
+        except KeyError as err:
+            self._send(400, envelope("E9000", f"missing {err}"))
 
     def _admin_faults(self, body):
         if self.headers.get("X-Sandbox-Admin") != self.server.admin_secret:

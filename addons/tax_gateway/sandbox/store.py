@@ -12,10 +12,16 @@ CREATE TABLE IF NOT EXISTS invoices (
     outcome TEXT, fail_code TEXT, fail_msg TEXT, amount TEXT, tax TEXT, total TEXT,
     file_token TEXT, bad_signature INTEGER DEFAULT 0, request TEXT,
     PRIMARY KEY (tax_num, order_no));
+CREATE TABLE IF NOT EXISTS red_forms (
+    tax_num TEXT NOT NULL, bill_id TEXT NOT NULL, bill_no TEXT UNIQUE NOT NULL,
+    bill_uuid TEXT UNIQUE NOT NULL, blue_number TEXT NOT NULL, apply_source TEXT, reason TEXT,
+    status TEXT, created REAL, amount TEXT, tax TEXT, lines TEXT, red_serial TEXT,
+    PRIMARY KEY (tax_num, bill_id));
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER);
 CREATE TABLE IF NOT EXISTS credit (
     tax_num TEXT, month TEXT, used TEXT, PRIMARY KEY (tax_num, month));
 """
+MIGRATIONS = (("invoices", "buyer_confirmed INTEGER DEFAULT 0"),)
 
 
 class Store:
@@ -25,6 +31,11 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        for table, column in MIGRATIONS:  # data directories of older sandbox versions
+            try:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+            except sqlite3.OperationalError:
+                pass  # already there
 
     def query(self, sql, params=()):
         with self.lock:

@@ -66,17 +66,28 @@ class SandboxProcess:
                 time.sleep(0.1)
         raise RuntimeError("sandbox did not start")
 
-    def fault(self, fault, **spec):
-        """Tell the running sandbox to misbehave (see server.FAULTS); "clear" removes all."""
+    def _admin(self, path, spec):
         answer = requests.post(
-            f"{self.url}/admin/faults",
-            json={"fault": fault, **spec},
+            f"{self.url}{path}",
+            json=spec,
             headers={"X-Sandbox-Admin": self.APP_SECRET},
             verify=self.ca,
             timeout=5,
         )
         answer.raise_for_status()
         return answer.json()
+
+    def fault(self, fault, **spec):
+        """Tell the running sandbox to misbehave (see server.FAULTS); "clear" removes all."""
+        return self._admin("/admin/faults", {"fault": fault, **spec})
+
+    def buyer(self, action, **spec):
+        """Play the buyer at the bureau: use_confirm / raise / confirm / deny (red_forms.py)."""
+        return self._admin("/admin/buyer", {"action": action, **spec})
+
+    def advance_clock(self, seconds):
+        """Move the bureau's clock of red forms forward (the 72 h expiry)."""
+        return self._admin("/admin/clock", {"advance": seconds})
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

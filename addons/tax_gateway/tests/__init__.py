@@ -5,3 +5,5 @@ from . import test_tours
 from . import test_connector
 from . import test_personal_data
 from . import test_audit
+from . import test_red_letter
+from . import test_identity

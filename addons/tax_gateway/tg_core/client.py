@@ -70,6 +70,50 @@ class IssueResult:
     adopted: bool = False  # True when an earlier submission was found and adopted
 
 
+# The bureau's red-letter reasons (01 开票有误, 02 销货退回, 03 服务中止, 04 销售折让) against
+# Nuonuo's redReason, which numbers the first two the other way round (brief §2.1).
+RED_REASONS = {"01": "2", "02": "1", "03": "3", "04": "4"}
+RED_REASONS_BACK = {nuonuo: bureau for bureau, nuonuo in RED_REASONS.items()}
+
+
+@dataclass
+class RedFormResult:
+    """A 红字确认单 as the platform knows it; amounts negative, ``status`` the bureau's 01-10."""
+
+    bill_id: str
+    bill_no: str
+    bill_uuid: str
+    status: str
+    blue_number: str
+    apply_source: str  # "0" seller, "1" buyer
+    reason: str  # bureau code 01-04
+    amount: Decimal
+    tax: Decimal
+    detail: list = field(default_factory=list)
+    red_serial: str | None = None
+    red_number: str | None = None
+
+    @classmethod
+    def from_nuonuo(cls, item):
+        try:
+            return cls(
+                bill_id=str(item.get("billId") or ""),
+                bill_no=str(item["billNo"]),
+                bill_uuid=str(item["billUuid"]),
+                status=str(item["billStatus"]),
+                blue_number=str(item.get("blueElecInvoiceNumber") or ""),
+                apply_source=str(item.get("applySource", "0")),
+                reason=RED_REASONS_BACK.get(str(item.get("redReason")), "01"),
+                amount=Decimal(str(item.get("taxExcludedAmount") or "0")),
+                tax=Decimal(str(item.get("taxAmount") or "0")),
+                detail=list(item.get("detail") or []),
+                red_serial=item.get("invoiceSerialNum") or None,
+                red_number=item.get("redInvoiceNumber") or None,
+            )
+        except (KeyError, ArithmeticError, TypeError) as err:
+            raise PlatformError("BAD_RESPONSE", f"red form: {err!r}") from err
+
+
 class PlatformClient:
     """What the Odoo layer relies on; one implementation per platform dialect."""
 
@@ -80,6 +124,21 @@ class PlatformClient:
         raise NotImplementedError
 
     def query(self, order_no):
+        raise NotImplementedError
+
+    def request_red_form(self, form):
+        raise NotImplementedError
+
+    def query_red_form(self, bill_id=None, bill_no=None, bill_uuid=None):
+        raise NotImplementedError
+
+    def confirm_red_form(self, bill_uuid, agree=True):
+        raise NotImplementedError
+
+    def cancel_red_form(self, bill_uuid):
+        raise NotImplementedError
+
+    def fetch_red_invoice(self, form):
         raise NotImplementedError
 
 
@@ -259,23 +318,37 @@ class NuonuoClient(PlatformClient):
                 return None
             raise
 
-    def query(self, order_no, order=None):
-        """The platform's state of one business key; checks the echoed amounts against ``order``."""
-        envelope = self.call("nuonuo.OpeMplatform.queryInvoiceResult", {"orderNos": [order_no]})
-        if envelope["code"] != "E0000":
+    def _checked(self, envelope, ok=("E0000",)):
+        if envelope["code"] not in ok:
             raise PlatformError(
                 envelope["code"],
                 envelope.get("describe", ""),
                 transient=envelope["code"] in TRANSIENT_CODES,
             )
+        return envelope
+
+    def _query_row(self, key, value):
+        envelope = self._checked(
+            self.call("nuonuo.OpeMplatform.queryInvoiceResult", {key: [value]})
+        )
         results = envelope.get("result")
         if not isinstance(results, list) or not results or not isinstance(results[0], dict):
             raise PlatformError(
                 "BAD_RESPONSE", "queryInvoiceResult without a result list", transient=True
             )
         row = results[0]
-        if row.get("orderNo") != order_no or not row.get("serialNo") or not row.get("status"):
+        field_name = "orderNo" if key == "orderNos" else "serialNo"
+        if row.get(field_name) != value or not row.get("serialNo") or not row.get("status"):
             raise PlatformError("BAD_RESPONSE", "result does not match the business key")
+        return row
+
+    def query_serial(self, serial):
+        """The platform's state of one invoice by its serial (a red invoice the bureau issued)."""
+        return self._issue_result(self._query_row("serialNos", serial))
+
+    def query(self, order_no, order=None):
+        """The platform's state of one business key; checks the echoed amounts against ``order``."""
+        row = self._query_row("orderNos", order_no)
         if order is not None and row.get("orderAmount") is not None:
             sent = sum(
                 (Decimal(str(d["taxIncludedAmount"])) for d in order["invoiceDetail"]),
@@ -283,8 +356,12 @@ class NuonuoClient(PlatformClient):
             )
             if Decimal(str(row["orderAmount"])) != sent:
                 raise PlatformError("MISMATCH", f"platform total {row['orderAmount']} != {sent}")
+        return self._issue_result(row)
+
+    @staticmethod
+    def _issue_result(row):
         return IssueResult(
-            order_no=order_no,
+            order_no=row.get("orderNo", ""),
             serial=row["serialNo"],
             status=str(row["status"]),
             number=row.get("allElectronicInvoiceNumber"),
@@ -292,6 +369,108 @@ class NuonuoClient(PlatformClient):
             message=row.get("failCause") or row.get("statusMsg") or "",
             files={k: row[k] for k in ("pdfUrl", "xmlUrl", "ofdUrl", "signatureUrl") if row.get(k)},
         )
+
+    # ------------------------------------------------------------ red letters
+    def request_red_form(self, form):
+        """Apply for a 红字确认单 (``form``: saveInvoiceRedConfirm payload with its billId) at most
+        once, like ``issue``: an unknown outcome or a duplicate is answered by a query."""
+        bill_id = form["billId"]
+        payload = dict(form, redReason=RED_REASONS[form["redReason"]])
+        last = None
+        for attempt in range(self.config.max_attempts):
+            if attempt:
+                self.sleep(self._backoff(attempt - 1))
+            try:
+                envelope = self.call("nuonuo.OpeMplatform.saveInvoiceRedConfirm", payload)
+            except PlatformError as err:
+                last = err
+                if err.unknown:
+                    found = self.query_red_form(bill_id=bill_id)
+                    if found:
+                        return found
+                if err.transient:
+                    continue
+                raise
+            code = envelope["code"]
+            if code in ("E0000", DUPLICATE):
+                found = self.query_red_form(bill_id=bill_id)
+                if found:
+                    return found
+                raise PlatformError(code, "red form accepted but not found", transient=True)
+            if code in TRANSIENT_CODES:
+                last = PlatformError(code, envelope.get("describe", ""), transient=True)
+                continue
+            raise PlatformError(code, envelope.get("describe", ""))
+        raise last
+
+    def query_red_form(self, bill_id=None, bill_no=None, bill_uuid=None):
+        """One form by the applicant's key, the bureau's number or uuid; None when unknown."""
+        keys = {"billId": bill_id, "billNo": bill_no, "billUuid": bill_uuid}
+        forms = self.list_red_forms(identity="0", **{k: v for k, v in keys.items() if v})
+        return forms[0] if forms else None
+
+    def list_red_forms(self, identity="0", **criteria):
+        """Forms as the seller (identity 0) sees them, all pages; ``criteria``: billStatus..."""
+        forms, page = [], 1
+        while True:
+            envelope = self._checked(
+                self.call(
+                    "nuonuo.OpeMplatform.queryInvoiceRedConfirm",
+                    {"identity": identity, "pageNo": str(page), "pageSize": "50", **criteria},
+                )
+            )
+            result = envelope.get("result")
+            if not isinstance(result, dict) or not isinstance(result.get("list"), list):
+                raise PlatformError("BAD_RESPONSE", "queryInvoiceRedConfirm without a list")
+            forms += [RedFormResult.from_nuonuo(item) for item in result["list"]]
+            if len(result["list"]) < 50 or len(forms) >= int(result.get("total") or 0):
+                return forms
+            page += 1
+
+    def confirm_red_form(self, bill_uuid, agree=True):
+        """The seller confirms (or denies) a form the buyer raised (03)."""
+        return self._operate_red_form(
+            "nuonuo.OpeMplatform.confirm",
+            {"billUuid": bill_uuid, "identity": "0", "confirmAgreement": "1" if agree else "0"},
+            done=("04",) if agree else ("06",),
+        )
+
+    def cancel_red_form(self, bill_uuid):
+        """The initiator revokes a pending form."""
+        return self._operate_red_form(
+            "nuonuo.OpeMplatform.confirmInfoCancel",
+            {"billUuid": bill_uuid, "identity": "0"},
+            done=("08",),
+        )
+
+    def _operate_red_form(self, method, payload, done):
+        try:
+            envelope = self.call(method, payload)
+        except PlatformError as err:
+            if not err.unknown:
+                raise
+            envelope = None
+        form = self.query_red_form(bill_uuid=payload["billUuid"])
+        if form and form.status in done:
+            return form  # done now or by an earlier attempt whose answer was lost
+        if envelope is None:
+            raise PlatformError("TIMEOUT", "no answer", transient=True)
+        self._checked(envelope)
+        return form
+
+    def fetch_red_invoice(self, form):
+        """The red invoice the bureau issued for a confirmed form (fastInvoiceRed, then a
+        query by serial); None while there is none."""
+        serial = form.red_serial
+        if not serial:
+            envelope = self.call(
+                "nuonuo.OpeMplatform.fastInvoiceRed",
+                {"billNo": form.bill_no, "billUuid": form.bill_uuid},
+            )
+            if envelope["code"] != "E0000":
+                return None
+            serial = (envelope.get("result") or {}).get("invoiceSerialNum")
+        return self.query_serial(serial) if serial else None
 
     def credit_line(self):
         envelope = self.call("nuonuo.OpeMplatform.getCreditLine", {})

@@ -1,0 +1,582 @@
+import datetime
+import logging
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.base.models.res_users import check_identity
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tg_core import money
+from ..tg_core.client import DONE, PlatformError, new_order_no
+
+BUREAU_STATES = [
+    ("01", "01 无需确认"),
+    ("02", "02 销方录入待购方确认"),
+    ("03", "03 购方录入待销方确认"),
+    ("04", "04 购销双方已确认"),
+    ("05", "05 作废（销方录入购方否认）"),
+    ("06", "06 作废（购方录入销方否认）"),
+    ("07", "07 作废（超72小时未确认）"),
+    ("08", "08 作废（发起方已撤销）"),
+    ("09", "09 作废（确认后撤销）"),
+    ("10", "10 作废（异常凭证）"),
+]
+REASONS = [
+    ("01", "01 开票有误"),
+    ("02", "02 销货退回"),
+    ("03", "03 服务中止"),
+    ("04", "04 销售折让"),
+]
+CONFIRMED, PENDING = ("01", "04"), ("02", "03")
+# Forms that hold red amount of their blue fapiao: a new form only gets what they leave.
+LIVE_STATES = ("applying", "pending", "confirmed", "issued")
+RED_FORM_TTL = datetime.timedelta(hours=72)
+_logger = logging.getLogger(__name__)
+
+
+class TaxRedForm(models.Model):
+    """红字发票信息确认单: the only way back from an issued fapiao."""
+
+    _name = "tax.red.form"
+    _description = "Red-Letter Confirmation Form"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    fapiao_id = fields.Many2one(
+        "tax.fapiao",
+        string="Blue Fapiao",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+        domain="[('direction', '=', 'blue'), ('state', 'in', ('issued', 'partially_reversed'))]",
+    )
+    company_id = fields.Many2one(related="fapiao_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="fapiao_id.currency_id", store=True)
+    partner_id = fields.Many2one(related="fapiao_id.partner_id", store=True, string="Buyer")
+    blue_number = fields.Char(related="fapiao_id.number", string="Blue Fapiao Number")
+    move_id = fields.Many2one(
+        "account.move",
+        string="Credit Note",
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        help="The credit note this red letter reverses; posted once the red fapiao is issued.",
+    )
+    reason = fields.Selection(REASONS, required=True, default="01", tracking=True)
+    initiator = fields.Selection(
+        [("seller", "Seller (us)"), ("buyer", "Buyer")], default="seller", required=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("applying", "Applying"),
+            ("pending", "Waiting for Confirmation"),
+            ("confirmed", "Confirmed"),
+            ("issued", "Red Fapiao Issued"),
+            ("cancelled", "Void"),
+            ("failed", "Failed"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+        index=True,
+    )
+    bureau_state = fields.Selection(BUREAU_STATES, readonly=True, tracking=True, copy=False)
+    line_ids = fields.One2many("tax.red.form.line", "form_id", string="Lines", copy=True)
+    full_reversal = fields.Boolean(
+        compute="_compute_full_reversal",
+        help="Reverses everything left of the blue fapiao (sent without lines).",
+    )
+    amount_untaxed = fields.Monetary(compute="_compute_amounts", store=True, string="Amount")
+    amount_tax = fields.Monetary(compute="_compute_amounts", store=True, string="Tax")
+    amount_total = fields.Monetary(compute="_compute_amounts", store=True, string="Total")
+    bill_id = fields.Char(
+        string="Application Key",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Sent as billId; fixed before the first call and reused on every retry.",
+    )
+    bill_no = fields.Char(string="Form Number", readonly=True, copy=False, index=True)
+    bill_uuid = fields.Char(string="Form UUID", readonly=True, copy=False, index=True)
+    entered_at = fields.Datetime(readonly=True, copy=False)
+    expires_at = fields.Datetime(
+        compute="_compute_expires_at", store=True, help="Unconfirmed forms lapse after 72 hours."
+    )
+    red_fapiao_id = fields.Many2one("tax.fapiao", readonly=True, copy=False)
+    error_code = fields.Char(readonly=True, copy=False)
+    error_message = fields.Text(readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("bill_id_unique", "unique(bill_id)", "An application key identifies one red form."),
+        ("bill_uuid_unique", "unique(bill_uuid)", "The bureau's form exists only once."),
+    ]
+
+    @api.depends("bill_no")
+    def _compute_name(self):
+        for form in self:
+            form.name = form.bill_no or _("Red Form (draft #%s)", form.id or "-")
+
+    @api.depends("line_ids.amount", "line_ids.tax_amount")
+    def _compute_amounts(self):
+        for form in self:
+            amount = sum(money.D(a) for a in form.line_ids.mapped("amount"))
+            tax = sum(money.D(t) for t in form.line_ids.mapped("tax_amount"))
+            form.amount_untaxed = float(money.cents(amount))
+            form.amount_tax = float(money.cents(tax))
+            form.amount_total = float(money.cents(amount + tax))
+
+    @api.depends("entered_at", "bureau_state")
+    def _compute_expires_at(self):
+        for form in self:
+            pending = form.entered_at and form.bureau_state in PENDING
+            form.expires_at = form.entered_at + RED_FORM_TTL if pending else False
+
+    def _compute_full_reversal(self):
+        for form in self:
+            left = {
+                line_id: amounts
+                for line_id, amounts in form._left_by_blue_line().items()
+                if any(amounts)
+            }
+            asked = {
+                line.blue_line_id.id: (money.D(line.amount), money.D(line.tax_amount))
+                for line in form.line_ids
+            }
+            form.full_reversal = bool(asked) and asked == left
+
+    # ----------------------------------------------------------- amounts left
+    def _left_by_blue_line(self):
+        """What other live forms leave of each blue line: {blue line id: (amount, tax)}."""
+        self.ensure_one()
+        return self.fapiao_id._red_amounts_left(exclude=self)
+
+    def _check_amounts_left(self):
+        """Cumulative red never above blue, line by line; a fully reversed fapiao refuses."""
+        self.ensure_one()
+        left = self._left_by_blue_line()
+        if not any(amount > 0 for amount, _tax in left.values()):
+            raise UserError(
+                _(
+                    "Fapiao %s is already fully reversed (or red letters in progress cover it): "
+                    "it cannot be reversed again.",
+                    self.fapiao_id.display_name,
+                )
+            )
+        if not self.line_ids:
+            raise UserError(_("Red form %s has no line.", self.display_name))
+        for line in self.line_ids:
+            amount, tax = left[line.blue_line_id.id]
+            if money.D(line.amount) <= 0:
+                raise UserError(
+                    _("Red line %s: the amount to reverse must be positive.", line.name)
+                )
+            if money.D(line.amount) > amount or money.D(line.tax_amount) > tax + money.D("0.06"):
+                raise UserError(
+                    _(
+                        "Red line %(line)s reverses %(amount)s but only %(left)s is left of the "
+                        "blue line: the red amount may never exceed the blue one.",
+                        line=line.name,
+                        amount=money.plain(money.D(line.amount)),
+                        left=money.plain(amount),
+                    )
+                )
+            left[line.blue_line_id.id] = (amount - money.D(line.amount), tax)
+
+    # ----------------------------------------------------------------- actions
+    @check_identity
+    def action_submit(self):
+        """Red letters go through Odoo's identity check (password re-entered)."""
+        return self._submit()
+
+    def _submit(self):
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager may request red letters."))
+        for form in self:
+            if form.state not in ("draft", "failed"):
+                raise UserError(_("Red form %s was already sent.", form.display_name))
+            if form.fapiao_id.state not in ("issued", "partially_reversed"):
+                raise UserError(
+                    _("Only an issued fapiao can be reversed (%s).", form.fapiao_id.display_name)
+                )
+            # one red letter at a time per blue fapiao: the amounts left are read under lock
+            self.env.cr.execute(
+                "SELECT id FROM tax_fapiao WHERE id = %s FOR UPDATE", [form.fapiao_id.id]
+            )
+            form._check_amounts_left()
+            form.write(
+                {
+                    "state": "applying",
+                    "bill_id": form.bill_id or new_order_no(),
+                    "error_code": False,
+                    "error_message": False,
+                }
+            )
+            form.fapiao_id._audit("red_form_submit", detail=form.bill_id)
+            form._enqueue("_job_request", _("Request red form %s", form.display_name))
+        return True
+
+    @check_identity
+    def action_confirm(self):
+        return self._answer_buyer(agree=True)
+
+    @check_identity
+    def action_deny(self):
+        return self._answer_buyer(agree=False)
+
+    def _answer_buyer(self, agree):
+        """Confirm or deny a form the buyer raised (03)."""
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager may answer red letters."))
+        for form in self:
+            if form.initiator != "buyer" or form.bureau_state != "03":
+                raise UserError(
+                    _("Only a form the buyer raised and that waits for us can be answered.")
+                )
+            if agree:
+                form._check_amounts_left()
+                if not form.move_id:
+                    form.move_id = form.fapiao_id.move_id._credit_note_for_red_letter(form)
+            try:
+                result = form._client().confirm_red_form(form.bill_uuid, agree=agree)
+            except PlatformError as err:
+                raise UserError(
+                    self.env["tax.gateway.error"]._describe(err.code, err.message)
+                ) from err
+            form.fapiao_id._audit(
+                "red_form_confirm" if agree else "red_form_deny", detail=form.bill_no
+            )
+            if result:
+                form._apply_form(result)
+        return True
+
+    def action_revoke(self):
+        """The initiator withdraws a form still waiting for the other side."""
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager may revoke red letters."))
+        for form in self:
+            if form.initiator != "seller" or form.bureau_state != "02":
+                raise UserError(_("Only our own form waiting for the buyer can be revoked."))
+            try:
+                result = form._client().cancel_red_form(form.bill_uuid)
+            except PlatformError as err:
+                raise UserError(
+                    self.env["tax.gateway.error"]._describe(err.code, err.message)
+                ) from err
+            form.fapiao_id._audit("red_form_revoke", detail=form.bill_no)
+            form._apply_form(result)
+        return True
+
+    def action_refresh(self):
+        for form in self.filtered(lambda f: f.state in ("applying", "pending", "confirmed")):
+            form._job_refresh()
+        return True
+
+    def action_reset_to_draft(self):
+        if any(f.state != "failed" for f in self):
+            raise UserError(_("Only a failed red form goes back to draft."))
+        self.write({"state": "draft", "bill_id": False})
+
+    def _action_view(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("tax_gateway.tax_red_form_action")
+        if len(self) == 1:
+            action.update(res_id=self.id, view_mode="form", views=[(False, "form")])
+        else:
+            action["domain"] = [("id", "in", self.ids)]
+        return action
+
+    def action_view_credit_note(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # --------------------------------------------------------------- platform
+    def _client(self):
+        return self.fapiao_id._provider()._client()
+
+    def _enqueue(self, method, description):
+        self.ensure_one()
+        getattr(
+            self.with_delay(
+                channel="root.fapiao",
+                identity_key=f"tax_red_form_{method}_{self.id}",
+                description=description,
+            ),
+            method,
+        )()
+
+    def _nuonuo_form(self):
+        self.ensure_one()
+        blue = self.fapiao_id
+        payload = {
+            "billId": self.bill_id,
+            "blueInvoiceLine": blue._nuonuo_order()["invoiceLine"],
+            "applySource": "0",
+            "blueElecInvoiceNumber": blue.number,
+            "sellerTaxNo": blue.seller_tax_id or "",
+            "sellerName": blue.seller_name or "",
+            "buyerTaxNo": blue.buyer_tax_id or "",
+            "buyerName": blue.buyer_name or "",
+            "redReason": self.reason,
+        }
+        if not self.full_reversal:  # partial: lines with the blue line's position
+            positions = {line.id: index for index, line in enumerate(blue.line_ids, start=1)}
+            payload["detail"] = [
+                {
+                    "blueDetailIndex": positions[line.blue_line_id.id],
+                    "goodsName": line.blue_line_id.name,
+                    "goodsCode": line.blue_line_id.tax_code or "",
+                    "num": money.plain(-money.D(line.quantity)) if line.quantity else "",
+                    "price": money.plain(money.D(line.blue_line_id.unit_price))
+                    if line.blue_line_id.unit_price
+                    else "",
+                    "taxRate": str(money.D(round(line.blue_line_id.tax_rate, 4))),
+                    "taxExcludedAmount": str(-money.cents(line.amount)),
+                    "tax": str(-money.cents(line.tax_amount)),
+                    "taxIncludedAmount": str(-money.cents(line.amount + line.tax_amount)),
+                }
+                for line in self.line_ids
+            ]
+        return payload
+
+    def _job_request(self):
+        """Queue job: apply for the form under its key; safe to run more than once."""
+        self.ensure_one()
+        try:
+            self.env.cr.execute(
+                "SELECT id FROM tax_red_form WHERE id = %s FOR UPDATE NOWAIT", [self.id]
+            )
+        except LockNotAvailable as err:
+            raise RetryableJobError(_("Red form %s is being sent.", self.id), seconds=10) from err
+        self.invalidate_recordset()
+        if self.state != "applying":
+            return f"nothing to do in state {self.state}"
+        payload = self._nuonuo_form()
+        try:
+            result = self._client().request_red_form(payload)
+        except PlatformError as err:
+            self.fapiao_id._audit("platform_red_form", sent=payload, received=[err.code])
+            if err.transient:
+                raise RetryableJobError(f"{err.code}: {err.message}") from err
+            self.write(
+                {
+                    "state": "failed",
+                    "error_code": err.code,
+                    "error_message": self.env["tax.gateway.error"]._describe(err.code, err.message),
+                }
+            )
+            return f"failed: {err.code}"
+        self.fapiao_id._audit("platform_red_form", sent=payload, received=vars(result))
+        self._apply_form(result)
+        return f"form {result.bill_no} in state {result.status}"
+
+    def _job_refresh(self):
+        """Queue job and cron step: read the form back; fetch its red fapiao once confirmed."""
+        self.ensure_one()
+        self.invalidate_recordset()
+        if self.state not in ("applying", "pending", "confirmed"):
+            return f"nothing to do in state {self.state}"
+        key = {"bill_uuid": self.bill_uuid} if self.bill_uuid else {"bill_id": self.bill_id}
+        try:
+            result = self._client().query_red_form(**key)
+        except PlatformError as err:
+            if err.transient:
+                raise RetryableJobError(f"{err.code}: {err.message}") from err
+            raise
+        if result:
+            self._apply_form(result)
+        return f"state {self.state}"
+
+    def _apply_form(self, result):
+        """Record what the bureau says about the form; fetch the red fapiao when confirmed."""
+        self.ensure_one()
+        values = {
+            "bill_no": result.bill_no,
+            "bill_uuid": result.bill_uuid,
+            "bureau_state": result.status,
+            "entered_at": self.entered_at or fields.Datetime.now(),
+        }
+        if result.status in CONFIRMED:
+            values["state"] = "confirmed" if self.state != "issued" else "issued"
+        elif result.status in PENDING:
+            values["state"] = "pending"
+        else:
+            values["state"] = "cancelled"
+        self.write(values)
+        if result.status in PENDING and self.initiator == "buyer":
+            self._schedule_review(_("The buyer asks for a red letter: confirm or deny it."))
+        if values["state"] == "confirmed":
+            self._fetch_red_fapiao(result)
+
+    def _fetch_red_fapiao(self, result):
+        red = self._client().fetch_red_invoice(result)
+        if not red or red.status != DONE:
+            self._enqueue("_job_refresh", _("Fetch the red fapiao of %s", self.display_name))
+            return False
+        fapiao = self.red_fapiao_id
+        if not fapiao:
+            # lines go in while it is a draft; then it is the bureau's document
+            fapiao = self.env["tax.fapiao"].create(self._red_fapiao_values(red))
+            fapiao.write({"state": "issuing"})
+            self.red_fapiao_id = fapiao
+        # _apply_result archives and checks the documents, then marks the red fapiao issued
+        fapiao._apply_result_safely(red)
+        if fapiao.state == "issued":
+            self.state = "issued"
+            self.move_id._post_after_red_letter()
+        return True
+
+    def _red_fapiao_values(self, red):
+        blue = self.fapiao_id
+        return {
+            "move_id": (self.move_id or blue.move_id).id,
+            "kind": blue.kind,
+            "direction": "red",
+            "origin_fapiao_id": blue.id,
+            "order_no": red.order_no,
+            "platform_serial": red.serial,
+            "seller_name": blue.seller_name,
+            "seller_tax_id": blue.seller_tax_id,
+            "seller_address_phone": blue.seller_address_phone,
+            "seller_bank_account": blue.seller_bank_account,
+            "buyer_name": blue.buyer_name,
+            "buyer_tax_id": blue.buyer_tax_id,
+            "buyer_natural_person": blue.buyer_natural_person,
+            "buyer_address_phone": blue.buyer_address_phone,
+            "buyer_bank_account": blue.buyer_bank_account,
+            "remark": _(
+                "被红冲蓝字数电票号码：%(blue)s 红字发票信息确认单编号：%(form)s",
+                blue=blue.number,
+                form=self.bill_no,
+            ),
+            "line_ids": [
+                fields.Command.create(line._red_fapiao_line_values()) for line in self.line_ids
+            ],
+        }
+
+    def _schedule_review(self, note):
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Red letter to review"),
+            note=note,
+            user_id=self.fapiao_id._manager_user().id,
+        )
+
+    # -------------------------------------------------------------------- cron
+    @api.model
+    def _cron_sync_red_forms(self):
+        """Forms waiting on the bureau are read back; forms the buyers raised are pulled in."""
+        for form in self.search([("state", "in", ("applying", "pending", "confirmed"))], limit=200):
+            form._enqueue("_job_refresh", _("Refresh red form %s", form.display_name))
+        for provider in self.env["tax.gateway.provider"].search([("active", "=", True)]):
+            try:
+                inbound = provider._client().list_red_forms(billStatus="03")
+            except PlatformError as err:
+                _logger.warning("red forms of %s not listed: %s", provider.display_name, err)
+                continue
+            for result in inbound:
+                self._adopt_inbound(provider.company_id, result)
+
+    @api.model
+    def _adopt_inbound(self, company, result):
+        """A form the buyer raised against one of our fapiao becomes a record to answer."""
+        if result.apply_source != "1" or self.search_count([("bill_uuid", "=", result.bill_uuid)]):
+            return self.browse()
+        blue = self.env["tax.fapiao"].search(
+            [
+                ("company_id", "=", company.id),
+                ("number", "=", result.blue_number),
+                ("direction", "=", "blue"),
+            ],
+            limit=1,
+        )
+        if not blue:
+            _logger.warning("red form %s for unknown fapiao %s", result.bill_no, result.blue_number)
+            return self.browse()
+        positions = dict(enumerate(blue.line_ids, start=1))
+        lines = []
+        for item in result.detail:
+            blue_line = positions[int(item["blueDetailIndex"])]
+            amount = -money.D(item["taxExcludedAmount"])
+            lines.append(
+                fields.Command.create(
+                    {
+                        "blue_line_id": blue_line.id,
+                        "quantity": abs(float(money.D(item.get("num") or 0)))
+                        or blue_line.quantity * float(amount / money.D(blue_line.amount)),
+                        "amount": float(amount),
+                        "tax_amount": float(-money.D(item["tax"])),
+                    }
+                )
+            )
+        form = self.create(
+            {
+                "fapiao_id": blue.id,
+                "initiator": "buyer",
+                "reason": result.reason,
+                "bill_id": result.bill_id or False,
+                "line_ids": lines,
+            }
+        )
+        form._apply_form(result)
+        return form
+
+
+class TaxRedFormLine(models.Model):
+    _name = "tax.red.form.line"
+    _description = "Red-Letter Form Line"
+    _order = "form_id, id"
+
+    form_id = fields.Many2one("tax.red.form", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="form_id.company_id", store=True)
+    currency_id = fields.Many2one(related="form_id.currency_id")
+    blue_line_id = fields.Many2one("tax.fapiao.line", required=True, ondelete="restrict")
+    move_line_id = fields.Many2one("account.move.line", string="Credit Note Line")
+    name = fields.Char(related="blue_line_id.name")
+    quantity = fields.Float(digits=(20, 8), help="Quantity reversed (positive).")
+    amount = fields.Monetary(string="Amount (excl. tax)", required=True)
+    tax_amount = fields.Monetary(string="Tax", required=True)
+
+    @api.constrains("form_id", "blue_line_id")
+    def _check_blue_line(self):
+        for line in self:
+            if line.blue_line_id.fapiao_id != line.form_id.fapiao_id:
+                raise UserError(_("A red line reverses a line of its own blue fapiao."))
+
+    def write(self, vals):
+        if any(line.form_id.state not in ("draft", "failed") for line in self):
+            raise UserError(_("A red form that was sent cannot be changed."))
+        return super().write(vals)
+
+    def _red_fapiao_line_values(self):
+        blue = self.blue_line_id
+        return {
+            "origin_line_id": blue.id,
+            "move_line_id": self.move_line_id.id,
+            "sequence": blue.sequence,
+            "product_id": blue.product_id.id,
+            "name": blue.name,
+            "tax_code_id": blue.tax_code_id.id,
+            "short_name": blue.short_name,
+            "spec": blue.spec,
+            "uom_name": blue.uom_name,
+            "quantity": -abs(self.quantity),
+            "unit_price": blue.unit_price,
+            "amount": -self.amount,
+            "tax_rate": blue.tax_rate,
+            "tax_amount": -self.tax_amount,
+            "policy_flag": blue.policy_flag,
+        }
