@@ -10,6 +10,11 @@
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
     "depends": ["tax_gateway", "sale_stock", "purchase_stock"],
-    "data": ["security/ir.model.access.csv"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/fruit_invoice_security.xml",
+        "data/fruit_invoice_data.xml",
+        "views/fruit_invoice_views.xml",
+    ],
     "installable": True,
 }

@@ -1,0 +1,5 @@
+from . import res_company
+from . import res_config_settings
+from . import account_move_line
+from . import fruit_invoice_batch
+from . import sale_order

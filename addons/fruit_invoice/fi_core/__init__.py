@@ -1,0 +1,1 @@
+"""Plain-Python services of fruit_invoice (no Odoo import)."""

@@ -1,0 +1,23 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    fruit_split_invoices = fields.Boolean(
+        string="Split Sales Invoices",
+        default=True,
+        help="Invoices created from sales orders are split by customer, batch (lot), tax "
+        "treatment, face-value limit and number of lines.",
+    )
+    fruit_split_by_lot = fields.Boolean(string="One Invoice per Batch", default=True)
+    fruit_face_value_limit = fields.Monetary(
+        string="Face-Value Limit",
+        currency_field="currency_id",
+        help="Largest amount on one invoice (0: no limit).",
+    )
+    fruit_limit_includes_tax = fields.Boolean(
+        string="Limit Includes Tax",
+        help="Compare the limit with the total including VAT instead of the amount excluding it.",
+    )
+    fruit_max_lines = fields.Integer(string="Maximum Lines per Invoice", help="0: no maximum.")

@@ -1,0 +1,15 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    fruit_split_invoices = fields.Boolean(related="company_id.fruit_split_invoices", readonly=False)
+    fruit_split_by_lot = fields.Boolean(related="company_id.fruit_split_by_lot", readonly=False)
+    fruit_face_value_limit = fields.Monetary(
+        related="company_id.fruit_face_value_limit", readonly=False
+    )
+    fruit_limit_includes_tax = fields.Boolean(
+        related="company_id.fruit_limit_includes_tax", readonly=False
+    )
+    fruit_max_lines = fields.Integer(related="company_id.fruit_max_lines", readonly=False)

@@ -1,0 +1,188 @@
+import copy
+from decimal import Decimal
+
+from odoo import Command, _, models
+from odoo.exceptions import UserError
+
+from odoo.addons.tax_gateway.models.tax_classification import EXEMPT_FLAGS
+
+from ..fi_core.splitting import Line, Policy, SplitError, split
+
+
+def _dec(value):
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value or 0)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def _create_account_invoices(self, invoice_vals_list, final):
+        """Split what sale prepared (one invoice per customer) by batch, tax treatment,
+        face-value limit and number of lines, then record the batch."""
+        companies = self.company_id
+        if len(companies) != 1 or not companies.fruit_split_invoices:
+            return super()._create_account_invoices(invoice_vals_list, final)
+        expected = Decimal("0.00")
+        split_vals = []
+        for vals in invoice_vals_list:
+            pieces, total = self._fruit_split_vals(vals, companies)
+            split_vals += pieces
+            expected += total
+        moves = super()._create_account_invoices(split_vals, final)
+        got = sum((_dec(m.amount_total) for m in moves), Decimal("0.00"))
+        if expected and got != expected:
+            # e.g. taxes rounded globally per invoice: splitting would change the total
+            raise UserError(
+                _(
+                    "Splitting would change the invoiced total from %(expected)s to %(got)s: "
+                    "nothing was invoiced. Use per-line tax rounding for split invoices.",
+                    expected=expected,
+                    got=got,
+                )
+            )
+        self.env["fruit.invoice.batch"].create(
+            {
+                "name": self.env["ir.sequence"].next_by_code("fruit.invoice.batch") or "/",
+                "company_id": companies.id,
+                "order_ids": [Command.set(self.ids)],
+                "move_ids": [Command.set(moves.ids)],
+                "lot_ids": [Command.set(moves.invoice_line_ids.fruit_lot_ids.ids)],
+                "line_count": len(moves.invoice_line_ids.sale_line_ids),
+                "amount_total": float(got),
+            }
+        )
+        return moves
+
+    def _fruit_split_vals(self, vals, company):
+        """Invoice values for each split of ``vals``, and the total they must add up to."""
+        commands = vals.get("invoice_line_ids") or []
+        product, other = [], []
+        for command in commands:
+            line_vals = command[2] if command[0] == Command.CREATE else {}
+            if line_vals.get("display_type", "product") == "product" and line_vals.get(
+                "sale_line_ids"
+            ):
+                product.append(line_vals)
+            else:
+                other.append(command)
+        sale_lines = self.env["sale.order.line"].browse(
+            [cmd[1] for lv in product for cmd in lv["sale_line_ids"] if cmd[0] == Command.LINK]
+        )
+        if not product or any(sl.is_downpayment for sl in sale_lines):
+            return [vals], Decimal("0.00")
+        engine_lines, by_key = [], {}
+        for line_vals in product:
+            sale_line = self.env["sale.order.line"].browse(
+                next(c[1] for c in line_vals["sale_line_ids"] if c[0] == Command.LINK)
+            )
+            engine_line = self._fruit_engine_line(sale_line, line_vals, vals)
+            if engine_line is None:
+                return [vals], Decimal("0.00")  # a tax the engine cannot reproduce: no split
+            engine_lines.append(engine_line)
+            by_key[sale_line.id] = line_vals
+        policy = Policy(
+            limit=_dec(company.fruit_face_value_limit) or None,
+            limit_includes_tax=company.fruit_limit_includes_tax,
+            max_lines=company.fruit_max_lines or None,
+            by_lot=company.fruit_split_by_lot,
+        )
+        try:
+            invoices = split(engine_lines, policy)
+        except SplitError as err:
+            raise self._fruit_split_error(err) from err
+        pieces = []
+        for index, invoice in enumerate(invoices):
+            piece = copy.deepcopy({k: v for k, v in vals.items() if k != "invoice_line_ids"})
+            piece["invoice_line_ids"] = list(other) if index == 0 else []
+            for part in invoice.parts:
+                line_vals = dict(by_key[part.line.key])
+                line_vals["quantity"] = float(part.quantity)
+                line_vals["fruit_lot_ids"] = [Command.set([lot.id for lot in part.lots])]
+                piece["invoice_line_ids"].append(Command.create(line_vals))
+            pieces.append(piece)
+        total = sum((inv.total for inv in invoices), Decimal("0.00"))
+        return pieces, total
+
+    def _fruit_engine_line(self, sale_line, line_vals, vals):
+        taxes = self.env["account.tax"].browse(
+            [t for cmd in line_vals.get("tax_ids", []) for t in (cmd[2] if cmd[0] == 6 else [])]
+        )
+        if any(t.amount_type != "percent" or t.price_include for t in taxes):
+            return None
+        rate = sum((_dec(t.amount) for t in taxes), Decimal("0")) / 100
+        price = _dec(line_vals.get("price_unit")) * (1 - _dec(line_vals.get("discount")) / 100)
+        quantity = _dec(line_vals.get("quantity"))
+        code = sale_line.product_id.product_tmpl_id._get_tax_classification()
+        exempt = not rate or (code and code.policy_flag in EXEMPT_FLAGS)
+        return Line(
+            key=sale_line.id,
+            customer=vals.get("partner_id"),
+            quantity=quantity,
+            price=price,
+            rate=rate,
+            exempt=bool(exempt),
+            lots=tuple(sale_line._fruit_lots_to_invoice(quantity)),
+            sequence=line_vals.get("sequence") or 0,
+            name=sale_line.display_name,
+        )
+
+    def _fruit_split_error(self, err):
+        params = err.params
+        messages = {
+            "line_over_limit": _(
+                "%(line)s alone is %(amount)s, above the face-value limit of %(limit)s: "
+                "a line is never cut by amount. Split the order line or raise the limit.",
+                line=params.get("line"),
+                amount=params.get("amount"),
+                limit=params.get("limit"),
+            ),
+            "lots_short": _(
+                "%(line)s invoices %(quantity)s but its batches only delivered %(lots)s.",
+                line=params.get("line"),
+                quantity=params.get("quantity"),
+                lots=params.get("lots"),
+            ),
+        }
+        return UserError(
+            messages.get(err.code)
+            or _("The invoices would not add up to the order (%s): nothing was invoiced.", err)
+        )
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    def _fruit_lots_to_invoice(self, quantity):
+        """((lot, quantity), ...) of this line's deliveries not invoiced yet, first in first
+        out, in the line's unit. A lot-tracked product invoices only delivered batches."""
+        self.ensure_one()
+        delivered = {}
+        for move in self.move_ids.filtered(lambda m: m.state == "done"):
+            sign = 1 if move.location_dest_id.usage == "customer" else -1
+            for move_line in move.move_line_ids.filtered("lot_id"):
+                qty = move_line.product_uom_id._compute_quantity(
+                    move_line.quantity, self.product_uom
+                )
+                delivered[move_line.lot_id] = delivered.get(move_line.lot_id, 0) + sign * qty
+        invoiced = sum(
+            ln.quantity * (-1 if ln.move_id.move_type == "out_refund" else 1)
+            for ln in self.invoice_lines.filtered(lambda ln: ln.move_id.state != "cancel")
+        )
+        lots = []
+        for lot in sorted(delivered, key=lambda lot: (lot.create_date, lot.id)):
+            left = _dec(round(delivered[lot], 6))
+            skip = min(left, _dec(round(invoiced, 6)))
+            invoiced -= float(skip)
+            if left - skip > 0:
+                lots.append((lot, left - skip))
+        if self.product_id.tracking == "lot" and sum(q for _lot, q in lots) < quantity:
+            raise UserError(
+                _(
+                    "%(line)s: %(quantity)s to invoice but only %(lots)s delivered with a batch "
+                    "number. Deliver the goods with their batch before invoicing.",
+                    line=self.display_name,
+                    quantity=quantity,
+                    lots=sum(q for _lot, q in lots),
+                )
+            )
+        return lots
