@@ -10,6 +10,9 @@
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
     "depends": ["tax_gateway", "sale_stock"],
-    "data": ["security/ir.model.access.csv"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/vehicle_views.xml",
+    ],
     "installable": True,
 }

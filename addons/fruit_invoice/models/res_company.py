@@ -6,7 +6,6 @@ class ResCompany(models.Model):
 
     fruit_split_invoices = fields.Boolean(
         string="Split Sales Invoices",
-        default=True,
         help="Invoices created from sales orders are split by customer, batch (lot), tax "
         "treatment, face-value limit and number of lines.",
     )

@@ -374,8 +374,26 @@ class AccountMove(models.Model):
         if not blue:
             if not self._fapiao_product_lines():
                 raise ValidationError(_("Invoice %s has no product line to invoice.", self.name))
-            blue = self.env["tax.fapiao"].create(self.env["tax.fapiao"]._prepare_from_move(self))
+            values = self._fapiao_split_values()
+            blue = self.env["tax.fapiao"].create(values)
+            total = sum(money.D(f.amount_total) for f in blue)
+            if abs(total - money.D(self.amount_total)) > money.D("0.01"):
+                raise UserError(
+                    _(
+                        "The fapiao of %(invoice)s would total %(total)s, not the invoice's "
+                        "%(amount)s: nothing was prepared.",
+                        invoice=self.name,
+                        total=money.plain(total),
+                        amount=money.plain(money.D(self.amount_total)),
+                    )
+                )
         return self.action_view_fapiao(blue)
+
+    def _fapiao_split_values(self):
+        """Values of the blue fapiao this invoice yields: one by default; trade modules split
+        (vehicle_invoice: one per vehicle)."""
+        self.ensure_one()
+        return [self.env["tax.fapiao"]._prepare_from_move(self)]
 
     def action_view_fapiao(self, fapiao=None):
         fapiao = fapiao if fapiao is not None else self.fapiao_ids

@@ -1,1 +1,3 @@
 from . import test_i18n
+from . import test_vin
+from . import test_vehicle_invoicing

@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # A module adding a strategy registers it in vi_core.strategies and extends this field
+    # with selection_add.
+    vehicle_split_strategy = fields.Selection(
+        [
+            ("by_role", "Vehicle / accessories / services"),
+            ("by_category", "Vehicle / one fapiao per product category"),
+            ("vehicle_only", "Vehicle / everything else"),
+        ],
+        string="Dealer Split Strategy",
+        default="by_role",
+        required=True,
+        help="How an invoice with vehicles becomes fapiao. Each vehicle always gets its own "
+        "motor-vehicle fapiao; the strategy decides for accessories and services.",
+    )

@@ -1,0 +1,262 @@
+"""A 4S dealer's sale: one VIN, one motor-vehicle fapiao; never more invoiced than sold."""
+
+import tempfile
+
+from psycopg2 import IntegrityError
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
+from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
+
+from ..vi_core.vin import check_digit
+
+RESIDENT_ID = "11010519491231002X"  # the check-digit example of GB 11643
+
+
+def china_vin(serial16):
+    draft = serial16[:8] + "0" + serial16[8:]
+    return draft[:8] + check_digit(draft) + draft[9:]
+
+
+@tagged("post_install", "-at_install")
+class TestVehicleInvoicing(FapiaoCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id |= (
+            cls.env.ref("stock.group_stock_manager")
+            + cls.env.ref("stock.group_production_lot")
+            + cls.env.ref("sales_team.group_sale_manager")
+        )
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.car = cls.env["product.product"].create(
+            {
+                "name": "轿车 1.8L 豪华型",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "vehicle_ok": True,
+                "invoice_policy": "delivery",
+                "taxes_id": [Command.set(cls.tax_13.ids)],
+                "tax_classification_id": cls.code_car.id,
+                "company_id": cls.company.id,
+            }
+        )
+        cls.mats = cls.env["product.product"].create(
+            {
+                "name": "脚垫",
+                "type": "consu",
+                "invoice_policy": "order",
+                "taxes_id": [Command.set(cls.tax_13.ids)],
+                "tax_classification_id": cls.code_car.id,
+            }
+        )
+        cls.plates = cls.env["product.product"].create(
+            {
+                "name": "上牌服务",
+                "type": "service",
+                "invoice_policy": "order",
+                "taxes_id": [Command.set(cls.tax_13.ids)],
+                "tax_classification_id": cls.env["tax.classification"]
+                .search([("code", "=like", "30%")], limit=1)
+                .id
+                or cls.code_car.id,
+            }
+        )
+        cls.vins = cls.env["stock.lot"].create(
+            [
+                {
+                    "name": china_vin(f"LSVAU2180N22{n:04d}"),
+                    "product_id": cls.car.id,
+                    "company_id": cls.company.id,
+                    "vehicle_model": "SVW7182",
+                }
+                for n in range(1, 4)
+            ]
+        )
+        for vin in cls.vins:
+            cls.env["stock.quant"]._update_available_quantity(
+                cls.car, cls.warehouse.lot_stock_id, 1, lot_id=vin
+            )
+        cls.person = cls.env["res.partner"].create(
+            {
+                "name": "张三",
+                "country_id": cls.env.ref("base.cn").id,
+                "fapiao_natural_person": True,
+                "fapiao_id_number": RESIDENT_ID,
+            }
+        )
+
+    def sell(self, cars=2, partner=None):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.person).id,
+                "company_id": self.company.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.car.id,
+                            "product_uom_qty": cars,
+                            "price_unit": 150000.0,
+                            "tax_id": [Command.set(self.tax_13.ids)],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "product_id": self.mats.id,
+                            "product_uom_qty": 1,
+                            "price_unit": 800.0,
+                            "tax_id": [Command.set(self.tax_13.ids)],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "product_id": self.plates.id,
+                            "product_uom_qty": 1,
+                            "price_unit": 500.0,
+                            "tax_id": [Command.set(self.tax_13.ids)],
+                        }
+                    ),
+                ],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def deliver(self, order, vins):
+        picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        move = picking.move_ids.filtered(lambda m: m.product_id == self.car)
+        move.move_line_ids.unlink()
+        for vin in vins:
+            self.env["stock.move.line"].create(
+                {
+                    "move_id": move.id,
+                    "picking_id": picking.id,
+                    "product_id": self.car.id,
+                    "lot_id": vin.id,
+                    "quantity": 1,
+                    "product_uom_id": move.product_uom.id,
+                    "location_id": move.location_id.id,
+                    "location_dest_id": move.location_dest_id.id,
+                }
+            )
+        for other in picking.move_ids - move:
+            other.quantity = other.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+
+    def invoice(self, order):
+        move = order._create_invoices()
+        move.action_post()
+        return move
+
+    def prepare(self, move):
+        action = move.action_prepare_fapiao()
+        return self.env["tax.fapiao"].browse(action.get("res_id")) or move.fapiao_ids
+
+    def test_each_vehicle_gets_its_own_motor_vehicle_fapiao(self):
+        order = self.sell(cars=2)
+        self.deliver(order, self.vins[:2])
+        move = self.invoice(order)
+        cars = move.invoice_line_ids.filtered(lambda ln: ln.product_id == self.car)
+        self.assertEqual(cars.mapped("quantity"), [1.0, 1.0])
+        self.assertEqual(cars.vehicle_lot_id, self.vins[:2])
+        fapiao = self.prepare(move)
+        vehicle = fapiao.filtered("vehicle_lot_id")
+        self.assertEqual(len(fapiao), 4)  # 2 vehicles, accessories, services
+        self.assertEqual(set(vehicle.mapped("kind")), {"83"})
+        self.assertEqual(vehicle.vehicle_lot_id, self.vins[:2])
+        self.assertTrue(all(len(f.line_ids) == 1 and not f.remark for f in vehicle))
+        self.assertEqual(vehicle[0].vehicle_sold_total, 169500.0)
+        self.assertEqual(vehicle[0].line_ids.spec, "SVW7182")
+        self.assertEqual(sum(fapiao.mapped("amount_total")), move.amount_total)
+        self.assertEqual(sorted((fapiao - vehicle).mapped("amount_untaxed")), [500.0, 800.0])
+
+    def test_two_vehicles_on_one_line_are_refused(self):
+        move = self.make_invoice([(self.car, 2.0, 150000.0)], partner=self.person)
+        with self.assertRaisesRegex(UserError, "one vehicle per line"):
+            move.action_prepare_fapiao()
+        self.assertFalse(move.fapiao_ids)
+
+    def test_missing_buyer_id_is_refused(self):
+        nobody = self.env["res.partner"].create({"name": "李四", "fapiao_natural_person": True})
+        order = self.sell(cars=1, partner=nobody)
+        self.deliver(order, self.vins[:1])
+        move = self.invoice(order)
+        with self.assertRaisesRegex(UserError, "needs the USCC of a company or the resident ID"):
+            self.prepare(move)
+        self.assertFalse(move.fapiao_ids)
+
+    def test_a_vin_is_invoiced_once(self):
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        first = self.invoice(order)
+        fapiao = self.prepare(first).filtered("vehicle_lot_id")
+        again = self.make_invoice([(self.car, 1.0, 150000.0)], partner=self.person, post=False)
+        again.invoice_line_ids.vehicle_lot_id = self.vins[0]
+        again.action_post()
+        with self.assertRaisesRegex(UserError, "already invoiced"):
+            self.prepare(again)
+        # the database refuses it too, whatever the code path
+        values = dict(fapiao.copy_data()[0], move_id=again.id, vehicle_lot_id=self.vins[0].id)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.env["tax.fapiao"].create(values)
+
+    def test_never_more_invoiced_than_sold(self):
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        self.prepare(self.invoice(order))
+        # a second invoice on the same order, typed by hand, would invoice more than was sold
+        extra = self.make_invoice([(self.mats, 1.0, 800.0)], partner=self.person, post=False)
+        extra.invoice_line_ids.sale_line_ids = order.order_line.filtered(
+            lambda ln: ln.product_id == self.mats
+        )
+        extra.action_post()
+        with self.assertRaisesRegex(UserError, "never more invoiced than sold"):
+            self.prepare(extra)
+        self.assertFalse(extra.fapiao_ids)
+        # and a vehicle fapiao above the car's sold price is refused by PostgreSQL
+        vehicle = order.invoice_ids.fapiao_ids.filtered("vehicle_lot_id")
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            vehicle.vehicle_sold_total = 1000.0
+            vehicle.flush_recordset()
+
+    def test_split_strategy_vehicle_only(self):
+        self.company.vehicle_split_strategy = "vehicle_only"
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        fapiao = self.prepare(self.invoice(order))
+        self.assertEqual(len(fapiao), 2)
+        self.assertEqual(len((fapiao - fapiao.filtered("vehicle_lot_id")).line_ids), 2)
+
+    def test_motor_vehicle_fapiao_issued_over_the_wire(self):
+        sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        self.addCleanup(sandbox.stop)
+        self.env["tax.gateway.provider"].create(
+            {
+                "name": "Sandbox",
+                "company_id": self.company.id,
+                "base_url": sandbox.url,
+                "ca_bundle": sandbox.ca,
+                "app_key": sandbox.APP_KEY,
+                "app_secret": sandbox.APP_SECRET,
+                "read_timeout": 3.0,
+                "poll_interval": 1,
+            }
+        )
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
+        self.assertEqual(vehicle._nuonuo_order()["invoiceLine"], "j")
+        with self.assertRaisesRegex(UserError, "only be accessed over HTTP"):
+            vehicle.action_submit()  # 169,500 is above the identity-check threshold
+        vehicle._submit()
+        run_queued_jobs(self.env, vehicle)
+        self.assertEqual((vehicle.state, vehicle.kind), ("issued", "83"))
+        self.assertEqual(len(vehicle.number), 20)

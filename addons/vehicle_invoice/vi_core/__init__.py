@@ -1,0 +1,1 @@
+"""Plain-Python services of vehicle_invoice (no Odoo import)."""
