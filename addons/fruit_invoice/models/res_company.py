@@ -20,3 +20,8 @@ class ResCompany(models.Model):
         help="Compare the limit with the total including VAT instead of the amount excluding it.",
     )
     fruit_max_lines = fields.Integer(string="Maximum Lines per Invoice", help="0: no maximum.")
+    fruit_red_letter_on_return = fields.Boolean(
+        string="Red Letters on Returns",
+        help="When goods invoiced with an issued fapiao come back, the credit note for exactly "
+        "what came back and its red letter (销货退回) are made and sent on their own.",
+    )

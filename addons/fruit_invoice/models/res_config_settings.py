@@ -13,3 +13,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.fruit_limit_includes_tax", readonly=False
     )
     fruit_max_lines = fields.Integer(related="company_id.fruit_max_lines", readonly=False)
+    fruit_red_letter_on_return = fields.Boolean(
+        related="company_id.fruit_red_letter_on_return", readonly=False
+    )

@@ -236,10 +236,15 @@ class AccountMove(models.Model):
         live = self.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
         if live:
             return live._action_view()
+        return self._create_red_forms()._action_view()
+
+    def _create_red_forms(self):
+        """Draft red forms of this credit note, one per blue fapiao it reverses."""
+        self.ensure_one()
         forms = self.env["tax.red.form"].create(self._red_form_values())
         for form in forms:
             form._check_amounts_left()
-        return forms._action_view()
+        return forms
 
     def _red_form_values(self):
         """Spread each credit-note line over the blue fapiao lines of the invoice line it

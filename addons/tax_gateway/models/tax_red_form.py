@@ -200,6 +200,11 @@ class TaxRedForm(models.Model):
     def _submit(self):
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager may request red letters."))
+        return self._send()
+
+    def _send(self):
+        """Check what is left of the blue fapiao and queue the application. Callers that do
+        not go through _submit say in a comment who authorised the red letter."""
         for form in self:
             if form.state not in ("draft", "failed"):
                 raise UserError(_("Red form %s was already sent.", form.display_name))
