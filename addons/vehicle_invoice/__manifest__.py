@@ -12,7 +12,9 @@
     "depends": ["tax_gateway", "sale_stock"],
     "data": [
         "security/ir.model.access.csv",
+        "security/vehicle_invoice_security.xml",
         "views/vehicle_views.xml",
+        "views/vehicle_risk_views.xml",
     ],
     "installable": True,
 }

@@ -5,3 +5,4 @@ from . import res_config_settings
 from . import tax_fapiao
 from . import account_move
 from . import sale_order
+from . import vehicle_risk

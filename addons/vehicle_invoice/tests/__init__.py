@@ -1,3 +1,4 @@
 from . import test_i18n
 from . import test_vin
 from . import test_vehicle_invoicing
+from . import test_risk
