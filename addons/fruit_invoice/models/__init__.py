@@ -6,3 +6,4 @@ from . import sale_order
 from . import stock_picking
 from . import res_partner
 from . import account_move
+from . import farm_purchase

@@ -16,3 +16,9 @@ class ResConfigSettings(models.TransientModel):
     fruit_red_letter_on_return = fields.Boolean(
         related="company_id.fruit_red_letter_on_return", readonly=False
     )
+    fruit_farm_credit_rate = fields.Float(
+        related="company_id.fruit_farm_credit_rate", readonly=False
+    )
+    fruit_farm_credit_account_id = fields.Many2one(
+        related="company_id.fruit_farm_credit_account_id", readonly=False
+    )

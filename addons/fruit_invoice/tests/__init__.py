@@ -2,3 +2,4 @@ from . import test_i18n
 from . import test_splitting
 from . import test_returns
 from . import test_auto_fapiao
+from . import test_farm_purchase

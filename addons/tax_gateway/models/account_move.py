@@ -371,7 +371,7 @@ class AccountMove(models.Model):
     def action_prepare_fapiao(self):
         """Prepare a draft fapiao from a posted customer invoice (or open the existing one)."""
         self.ensure_one()
-        if self.move_type != "out_invoice":
+        if self.move_type not in self._fapiao_move_types():
             raise UserError(_("Fapiao are prepared from customer invoices."))
         if self.state != "posted":
             raise UserError(_("Post invoice %s before preparing its fapiao.", self.name))
@@ -393,6 +393,10 @@ class AccountMove(models.Model):
                     )
                 )
         return self.action_view_fapiao(blue)
+
+    def _fapiao_move_types(self):
+        """Moves a fapiao is prepared from (fruit_invoice adds farm purchase bills)."""
+        return ("out_invoice",)
 
     def _fapiao_split_values(self):
         """Values of the blue fapiao this invoice yields: one by default; trade modules split

@@ -46,7 +46,10 @@ STATES = [
 ]
 # States in which the tax bureau knows the document: the accounting side is frozen.
 LOCKED_STATES = ("issuing", "issued", "partially_reversed", "reversed")
-INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "pc"}
+INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "e"}
+# Nuonuo certificateType of the farmer (the seller of a 农产品收购发票, sent as the buyer):
+# 201 resident ID; the other documents (passports...) are not modelled yet.
+AGRI_CERTIFICATE_RESIDENT_ID = "201"
 _logger = logging.getLogger(__name__)
 
 
@@ -672,6 +675,7 @@ class TaxFapiao(models.Model):
         }
         if self.kind == "agri":
             order["specificFactor"] = "16"
+            order["certificateType"] = AGRI_CERTIFICATE_RESIDENT_ID
         return order
 
     @api.model

@@ -1,0 +1,104 @@
+"""Produce bought from farmers: a 农产品收购发票 issued over the wire, input VAT credited."""
+
+import tempfile
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
+from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
+
+RESIDENT_ID = "11010519491231002X"  # the check-digit example of GB 11643
+
+
+@tagged("post_install", "-at_install")
+class TestFarmPurchase(FapiaoCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.env["tax.gateway.provider"].create(
+            {
+                "name": "Sandbox",
+                "company_id": cls.company.id,
+                "base_url": cls.sandbox.url,
+                "ca_bundle": cls.sandbox.ca,
+                "app_key": cls.sandbox.APP_KEY,
+                "app_secret": cls.sandbox.APP_SECRET,
+                "read_timeout": 3.0,
+                "poll_interval": 1,
+            }
+        )
+        cls.grower = cls.env["res.partner"].create(
+            {
+                "name": "王大山（果农）",
+                "country_id": cls.env.ref("base.cn").id,
+                "fapiao_natural_person": True,
+                "fapiao_id_number": RESIDENT_ID,
+            }
+        )
+
+    def purchase_tax_9(self):
+        templates = self.env["account.chart.template"].with_company(self.company)
+        return templates.ref("l10n_cn_purchase_excluded_9")
+
+    def bill(self, partner=None, taxes=None):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": (partner or self.grower).id,
+                "invoice_date": "2026-11-20",
+                "company_id": self.company.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_apple.id,
+                            "quantity": 1000,
+                            "price_unit": 3.0,
+                            "tax_ids": [Command.set((taxes or self.env["account.tax"]).ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def test_issued_with_the_farmer_as_seller_and_the_credit_booked(self):
+        move = self.bill()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        self.assertEqual((fapiao.kind, fapiao.buyer_name), ("agri", "王大山（果农）"))
+        self.assertEqual(fapiao.buyer_tax_id, RESIDENT_ID)
+        self.assertNotIn(RESIDENT_ID, fapiao.buyer_tax_id_enc or "")  # encrypted at rest
+        self.assertEqual((fapiao.line_ids.tax_rate, fapiao.line_ids.tax_amount), (0.0, 0.0))
+        order = fapiao._nuonuo_order()
+        self.assertEqual(
+            (order["invoiceLine"], order["specificFactor"], order["certificateType"]),
+            ("e", "16", "201"),
+        )
+        fapiao._submit()
+        run_queued_jobs(self.env, fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        entry = move.fruit_input_vat_move_id
+        self.assertEqual(entry.state, "posted")
+        input_vat = (
+            self.purchase_tax_9()
+            .invoice_repartition_line_ids.filtered(lambda r: r.repartition_type == "tax")
+            .account_id
+        )
+        debit = entry.line_ids.filtered(lambda ln: ln.account_id == input_vat)
+        self.assertEqual(debit.debit, 270.0)  # 3,000.00 × 9 %
+        credit = entry.line_ids.filtered("credit")
+        self.assertEqual(credit.account_id, move.invoice_line_ids.account_id)
+        self.assertEqual(credit.credit, 270.0)
+
+    def test_only_for_farmers_with_an_id_and_untaxed_bills(self):
+        company_seller = self.bill(partner=self.buyer)
+        with self.assertRaisesRegex(UserError, "must be a natural person with a resident ID"):
+            company_seller.action_prepare_fapiao()
+        taxed = self.bill(taxes=self.purchase_tax_9())
+        with self.assertRaisesRegex(UserError, "carries taxes"):
+            taxed.action_prepare_fapiao()
+        self.assertFalse((company_seller + taxed).fapiao_ids)
