@@ -50,6 +50,8 @@ INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j
 # Nuonuo certificateType of the farmer (the seller of a 农产品收购发票, sent as the buyer):
 # 201 resident ID; the other documents (passports...) are not modelled yet.
 AGRI_CERTIFICATE_RESIDENT_ID = "201"
+ALERT_AFTER = datetime.timedelta(hours=24)
+ESCALATE_AFTER = datetime.timedelta(hours=36)  # escalated before the 48 h mark
 _logger = logging.getLogger(__name__)
 
 
@@ -109,6 +111,12 @@ class TaxFapiao(models.Model):
     error_code = fields.Char(readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
     error_retryable = fields.Boolean(readonly=True, copy=False)
+    submitted_at = fields.Datetime(readonly=True, copy=False, index=True)
+    alert_level = fields.Integer(
+        readonly=True, copy=False, help="1: managers alerted (24 h waiting); 2: escalated."
+    )
+    platform_offline = fields.Boolean(compute="_compute_platform_offline")
+    platform_offline_since = fields.Datetime(compute="_compute_platform_offline")
     # seller, from the company at preparation time
     seller_name = fields.Char(readonly=True)
     seller_tax_id = fields.Char(readonly=True)
@@ -148,6 +156,15 @@ class TaxFapiao(models.Model):
         ("number_unique", "unique(company_id, number)", "A fapiao number exists only once."),
         ("order_no_unique", "unique(order_no)", "A business key identifies one fapiao."),
     ]
+
+    def _compute_platform_offline(self):
+        providers = self.env["tax.gateway.provider"].search(
+            [("company_id", "in", self.company_id.ids)]
+        )
+        offline = {p.company_id.id: p.offline_since for p in providers if p.state == "offline"}
+        for fapiao in self:
+            fapiao.platform_offline = fapiao.company_id.id in offline
+            fapiao.platform_offline_since = offline.get(fapiao.company_id.id)
 
     def _search_buyer_tax_id(self, operator, value):
         return self._search_encrypted("buyer_tax_id", operator, value)
@@ -246,6 +263,8 @@ class TaxFapiao(models.Model):
             fapiao.write(
                 {
                     "state": "to_issue",
+                    "submitted_at": fields.Datetime.now(),
+                    "alert_level": 0,
                     "order_no": fapiao.order_no or fapiao._new_order_no(),
                     "error_code": False,
                     "error_message": False,
@@ -491,6 +510,7 @@ class TaxFapiao(models.Model):
         if not self.order_no:  # business key is stored before the first call
             raise UserError(_("Fapiao %s has no business key.", self.display_name))
         provider = self._provider()
+        provider._check_online()
         order = self._nuonuo_order()
         try:
             result = provider._client().issue(order)
@@ -510,6 +530,7 @@ class TaxFapiao(models.Model):
         if self.state != "issuing":
             return f"nothing to do in state {self.state}"
         provider = self._provider()
+        provider._check_online()
         try:
             result = provider._client().query(self.order_no, self._nuonuo_order())
         except PlatformError as err:
@@ -528,6 +549,50 @@ class TaxFapiao(models.Model):
                 fapiao._enqueue_issue()
             else:
                 fapiao._enqueue_poll(delay=0)
+
+    @api.model
+    def _cron_alert_waiting(self):
+        """Nothing waits unnoticed: 24 h without a number alerts the managers; the fapiao is
+        escalated at 36 h, before the 48 h mark."""
+        now = fields.Datetime.now()
+        waiting = self.search(
+            [
+                ("state", "in", ("to_issue", "issuing")),
+                ("submitted_at", "<=", now - ALERT_AFTER),
+                ("alert_level", "<", 2),
+            ],
+            limit=500,
+        )
+        for fapiao in waiting:
+            age = now - fapiao.submitted_at
+            if age >= ESCALATE_AFTER:
+                fapiao._alert(
+                    2,
+                    _(
+                        "Escalated: fapiao not issued after %s hours",
+                        int(age.total_seconds() // 3600),
+                    ),
+                )
+            elif fapiao.alert_level < 1:
+                fapiao._alert(1, _("Fapiao waiting for the platform for 24 hours"))
+        return waiting
+
+    def _alert(self, level, summary):
+        note = _(
+            "Submitted %(when)s, still %(state)s. Check the platform (Configuration › Tax "
+            "Platforms) or file it by hand from the export of waiting fapiao.",
+            when=self.submitted_at,
+            state=dict(self._fields["state"]._description_selection(self.env))[self.state],
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=self._manager_user().id,
+            date_deadline=fields.Date.context_today(self),
+        )
+        self.message_post(body=_("%(summary)s. %(note)s", summary=summary, note=note))
+        self.alert_level = level
 
     def _platform_error(self, err):
         if err.transient:

@@ -6,8 +6,15 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config
 
-from ..tg_core.client import Config, NuonuoClient
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tg_core import breaker, money
+from ..tg_core.client import Config, NuonuoClient, PlatformError
 from ..tg_core.diagnostics import diagnose
+from ..tg_core.export import pending_xlsx
+
+# jobs that talk to the platform: held while it is offline, woken in order when it is back
+PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form")
 
 _logger = logging.getLogger(__name__)
 
@@ -64,6 +71,43 @@ class TaxGatewayProvider(models.Model):
     last_check_ok = fields.Boolean(readonly=True)
     last_check_report = fields.Text(readonly=True)
     cert_days_left = fields.Integer(string="Certificate Days Left", readonly=True)
+    state = fields.Selection(
+        [("online", "Online"), ("offline", "Offline")],
+        default="online",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Offline: the platform is unreachable or failing; fapiao wait locally and go out "
+        "in order once a heartbeat probe succeeds.",
+    )
+    offline_since = fields.Datetime(readonly=True, copy=False)
+    offline_reason = fields.Char(readonly=True, copy=False)
+    last_probe = fields.Datetime(readonly=True, copy=False)
+    breaker_window = fields.Integer(
+        string="Failure Window (min)", default=10, help="Sliding window of the failure rate."
+    )
+    breaker_failure_rate = fields.Float(
+        string="Offline Above Failure Rate (%)",
+        default=5.0,
+        help="More platform failures than this share of the window's calls: offline.",
+    )
+    breaker_min_calls = fields.Integer(
+        string="Minimum Calls in Window",
+        default=20,
+        help="Fewer calls than this in the window: the rate is not judged (three failures in "
+        "a row still mean unreachable).",
+    )
+    pending_count = fields.Integer(compute="_compute_pending_count", string="Waiting Fapiao")
+
+    def _compute_pending_count(self):
+        for provider in self:
+            provider.pending_count = self.env["tax.fapiao"].search_count(
+                [
+                    ("company_id", "=", provider.company_id.id),
+                    ("state", "in", ("to_issue", "issuing")),
+                ]
+            )
 
     _sql_constraints = [
         (
@@ -131,13 +175,180 @@ class TaxGatewayProvider(models.Model):
         }
         self.env["tax.gateway.request.log"].sudo().create(values)  # reason: technical log
         self.env.cr.postrollback.add(functools.partial(self._log_after_rollback, values))
+        self._breaker_update()
 
     def _log_after_rollback(self, values):
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            if not env["tax.gateway.provider"].browse(values["provider_id"]).exists():
+            provider = env["tax.gateway.provider"].browse(values["provider_id"]).exists()
+            if not provider:
                 values = dict(values, provider_id=False)
             env["tax.gateway.request.log"].create(values)
+            if provider:
+                provider._breaker_update()
+
+    # ----------------------------------------------------------- circuit breaker
+    def _breaker_update(self):
+        """Go offline when the platform is unreachable or failing too often (tg_core.breaker)."""
+        self.ensure_one()
+        if self.state == "offline":
+            return
+        since = fields.Datetime.now() - datetime.timedelta(minutes=max(1, self.breaker_window))
+        logs = (
+            self.env["tax.gateway.request.log"]
+            .sudo()  # reason: the technical log is readable by managers only
+            .search(
+                [("provider_id", "=", self.id), ("create_date", ">=", since)],
+                order="id desc",
+                limit=500,
+            )
+        )
+        outcomes = [
+            breaker.is_platform_failure(log.code, log.http_status) for log in reversed(logs)
+        ]
+        policy = breaker.Policy(
+            max_failure_rate=self.breaker_failure_rate / 100,
+            min_calls=max(1, self.breaker_min_calls),
+        )
+        reason = breaker.verdict(outcomes, policy)
+        if reason:
+            self._go_offline(reason)
+
+    def _go_offline(self, reason):
+        kind, value = reason
+        if kind == "unreachable":
+            text = _("unreachable (%s failed calls in a row)", value)
+        else:
+            text = _("%s %% of the recent calls failed", value)
+        # reason: the breaker acts for whichever user's call tripped it
+        self.sudo().write(
+            {"state": "offline", "offline_since": fields.Datetime.now(), "offline_reason": text}
+        )
+        self.sudo().message_post(
+            body=_("Platform offline: %s. Fapiao wait here and go out when it answers again.", text)
+        )
+        _logger.warning("tax platform %s offline: %s", self.name, text)
+
+    def _check_online(self):
+        """Called by jobs before any platform call: while offline, they wait (nothing sent,
+        nothing lost, no retry used up)."""
+        self.ensure_one()
+        if self.state == "offline":
+            raise RetryableJobError(
+                _("Platform %s is offline: waiting for it to answer.", self.name),
+                seconds=self.heartbeat_interval,
+                ignore_retry=True,
+            )
+
+    @api.model
+    def _cron_heartbeat(self):
+        now = fields.Datetime.now()
+        for provider in self.search([("state", "=", "offline")]):
+            due = provider.last_probe and provider.last_probe + datetime.timedelta(
+                seconds=provider.heartbeat_interval
+            )
+            if not due or due <= now:
+                provider._probe()
+
+    def _probe(self):
+        """Health, authentication and a signed service call; back online on success, the
+        backlog woken in order."""
+        self.ensure_one()
+        self.last_probe = fields.Datetime.now()
+        client = self._client()
+        client.on_call = None  # probes are not business calls: they do not feed the breaker
+        try:
+            # health, then a signed business call (the credit line): the whole path must answer
+            healthy = client.health().get("status") == "ok" and bool(client.credit_line())
+        except PlatformError as err:
+            _logger.info("probe of %s failed: %s", self.name, err)
+            healthy = False
+        if healthy and self.state == "offline":
+            self._go_online()
+        return healthy
+
+    def _go_online(self):
+        was = self.offline_since
+        self.write({"state": "online", "offline_since": False, "offline_reason": False})
+        jobs = (
+            self.env["queue.job"]
+            .sudo()  # reason: queue.job records are readable by queue managers only
+            .search(
+                [
+                    ("model_name", "in", PLATFORM_JOB_MODELS),
+                    ("state", "=", "pending"),
+                    ("company_id", "=", self.company_id.id),
+                ],
+                order="id",
+            )
+        )
+        jobs.write(
+            {"eta": False}
+        )  # in the order they were queued (the channel sends one at a time)
+        self.message_post(
+            body=_(
+                "Platform back online (offline since %(since)s); %(count)s waiting job(s) resume.",
+                since=was,
+                count=len(jobs),
+            )
+        )
+
+    def action_probe(self):
+        self.ensure_one()
+        healthy = self._probe()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Platform answers") if healthy else _("Platform still unreachable"),
+                "message": self.offline_reason or _("Online"),
+                "type": "success" if healthy else "warning",
+            },
+        }
+
+    def action_export_pending(self):
+        """XLSX of the fapiao not issued yet, for filing by hand while the platform is down."""
+        self.ensure_one()
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager may export waiting fapiao."))
+        waiting = self.env["tax.fapiao"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("to_issue", "issuing", "failed")),
+            ],
+            order="id",
+        )
+        kinds = dict(waiting._fields["kind"]._description_selection(self.env))
+        states = dict(waiting._fields["state"]._description_selection(self.env))
+        rows = [
+            {
+                "invoice": f.move_id.name,
+                "kind": kinds.get(f.kind),
+                "buyer_name": f.buyer_name,
+                "buyer_tax_id": f.buyer_tax_id,
+                "amount": money.D(f.amount_untaxed),
+                "tax": money.D(f.amount_tax),
+                "total": money.D(f.amount_total),
+                "state": states.get(f.state),
+                "submitted_at": f.submitted_at,
+                "error": f.error_message,
+            }
+            for f in waiting
+        ]
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"pending-fapiao-{fields.Date.context_today(self)}.xlsx",
+                "raw": pending_xlsx(rows),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
 
     def _document_certificate(self):
         path = self.document_cert_path or self.ca_bundle

@@ -369,6 +369,7 @@ class TaxRedForm(models.Model):
         self.invalidate_recordset()
         if self.state != "applying":
             return f"nothing to do in state {self.state}"
+        self.fapiao_id._provider()._check_online()
         payload = self._nuonuo_form()
         try:
             result = self._client().request_red_form(payload)
@@ -394,6 +395,7 @@ class TaxRedForm(models.Model):
         self.invalidate_recordset()
         if self.state not in ("applying", "pending", "confirmed"):
             return f"nothing to do in state {self.state}"
+        self.fapiao_id._provider()._check_online()
         key = {"bill_uuid": self.bill_uuid} if self.bill_uuid else {"bill_id": self.bill_id}
         try:
             result = self._client().query_red_form(**key)

@@ -7,3 +7,4 @@ from . import test_personal_data
 from . import test_audit
 from . import test_red_letter
 from . import test_identity
+from . import test_offline
