@@ -26,7 +26,9 @@
         "views/product_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/tax_classification_import_views.xml",
         "views/tax_gateway_menus.xml",
+        "report/tax_fapiao_report.xml",
     ],
     "demo": ["demo/tax_gateway_demo.xml"],
     "assets": {

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 # purchase price × 9 % (MOF/STA 2026 No. 10 as summarised in the brief; the former 10 % for
 # goods processed into 13 % products is unconfirmed for 2026 [U]): a company setting
@@ -42,3 +42,9 @@ class ResCompany(models.Model):
         help="Account of the input VAT credited on farm purchases; empty: the account of the "
         "company's 9 % purchase tax.",
     )
+
+    @api.model
+    def _fapiao_guarded_fields(self):
+        return super()._fapiao_guarded_fields() | {
+            name for name in self._fields if name.startswith("fruit_")
+        }

@@ -1,4 +1,5 @@
 from . import tg_messages
+from . import tax_gateway_guarded_mixin
 from . import tax_gateway_encrypted_mixin
 from . import tax_classification
 from . import res_company

@@ -1,5 +1,7 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import config
+
+from .tax_gateway_guarded_mixin import refuse_without_identity
 
 
 class ResCompany(models.Model):
@@ -18,6 +20,25 @@ class ResCompany(models.Model):
         default=100000.0,
         help="Issuing a fapiao whose total is above this amount asks for the password again.",
     )
+
+    @api.model
+    def _fapiao_guarded_fields(self):
+        """Company settings that change only after the identity check; the trade add-ons add
+        theirs."""
+        return {name for name in self._fields if name.startswith("fapiao_")}
+
+    def write(self, vals):
+        guarded = self._fapiao_guarded_fields() & set(vals)
+        if guarded and any(
+            self._fields[name].convert_to_record(
+                self._fields[name].convert_to_cache(vals[name], company), company
+            )
+            != company[name]
+            for company in self
+            for name in guarded
+        ):
+            refuse_without_identity(self.env)
+        return super().write(vals)
 
     def _tax_gateway_demo(self):
         """Demo: provider on the sandbox, fruit products with tax codes, posted invoices with a

@@ -166,6 +166,18 @@ class TaxFapiao(models.Model):
             fapiao.platform_offline = fapiao.company_id.id in offline
             fapiao.platform_offline_since = offline.get(fapiao.company_id.id)
 
+    # ------------------------------------------------------------ PDF preview
+    def _amount_in_words(self):
+        self.ensure_one()
+        return money.amount_in_words(money.D(self.amount_total))
+
+    def _preview_money(self, value):
+        return f"{money.cents(money.D(value)):,.2f}"
+
+    def action_preview(self):
+        # config=False: the fapiao layout is fixed by law, not the company document layout
+        return self.env.ref("tax_gateway.action_report_fapiao").report_action(self, config=False)
+
     def _search_buyer_tax_id(self, operator, value):
         return self._search_encrypted("buyer_tax_id", operator, value)
 

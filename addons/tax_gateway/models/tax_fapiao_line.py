@@ -56,6 +56,17 @@ class TaxFapiaoLine(models.Model):
         for line in self:
             line.amount_total = float(money.cents(money.D(line.amount) + money.D(line.tax_amount)))
 
+    def _preview_number(self, value):
+        return money.plain(money.D(round(value, 8)).normalize()) if value else ""
+
+    def _preview_rate(self):
+        self.ensure_one()
+        if self.policy_flag == "03":
+            return "免税"
+        if self.policy_flag == "04":
+            return "不征税"
+        return f"{money.D(round(self.tax_rate * 100, 2)).normalize()}%"
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)

@@ -24,8 +24,32 @@ class TaxGatewayProvider(models.Model):
 
     _name = "tax.gateway.provider"
     _description = "Tax Platform Provider"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "tax.gateway.guarded.mixin"]
     _check_company_auto = True
+    # changed from the web client only after the identity check (tokens, check results and the
+    # breaker's state are written by the connector itself)
+    _guarded_fields = (
+        "name",
+        "active",
+        "company_id",
+        "dialect",
+        "environment",
+        "base_url",
+        "ca_bundle",
+        "client_cert_path",
+        "client_key_path",
+        "document_cert_path",
+        "app_key",
+        "app_secret",
+        "connect_timeout",
+        "read_timeout",
+        "max_attempts",
+        "poll_interval",
+        "heartbeat_interval",
+        "breaker_window",
+        "breaker_failure_rate",
+        "breaker_min_calls",
+    )
 
     name = fields.Char(required=True, default="Nuonuo")
     active = fields.Boolean(default=True)

@@ -36,14 +36,27 @@ MESSAGES = {
     "fapiao_invoice_mismatch": _lt(
         "The fapiao total %(total)s differs from its invoice (%(invoice)s) by more than 0.01."
     ),
+    "tax_table_unreadable": _lt("The file cannot be read as CSV or XLSX: %(error)s"),
+    "tax_table_no_header": _lt(
+        "No header row with a code column (code / 税收分类编码) and a name column "
+        "(name / 商品和服务名称) was found."
+    ),
+    "tax_table_duplicate": _lt("Code %(value)s appears more than once in the file."),
+    "tax_table_no_name": _lt("Code %(value)s has no name."),
+    "tax_table_bad_rate": _lt("%(value)s is not a VAT rate (write 0.09, 9 or 9%%)."),
+    "tax_table_bad_flag": _lt("%(value)s is not a policy marker (01 to 18)."),
 }
+
+
+def core_message(env, code, params):
+    """The translated text of a tg_core error code (the code itself when unknown)."""
+    message = MESSAGES.get(code)
+    return env._(message) % params if message else f"{code}: {params}"
 
 
 def core_error(env, err, exc_class=UserError):
     """Turn a tg_core FapiaoError into an Odoo exception in the user's language."""
-    message = MESSAGES.get(err.code)
-    text = env._(message) % err.params if message else str(err)
-    return exc_class(text)
+    return exc_class(core_message(env, err.code, err.params))
 
 
 def core_validation_error(env, err):

@@ -8,3 +8,5 @@ from . import test_audit
 from . import test_red_letter
 from . import test_identity
 from . import test_offline
+from . import test_report
+from . import test_tax_code_import

@@ -139,6 +139,79 @@ class FapiaoCommon(AccountTestInvoicingCommon):
         return move
 
 
+class WebClientMixin:
+    """For HttpCase tests: what the web client sends (buttons, form saves, Odoo's identity check
+    dialog) as a Fapiao Manager, ``cls.manager`` (login = password)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = cls.env["res.users"].create(
+            {
+                "name": "财务经理",
+                "login": "fapiao_manager_idc",
+                "password": "fapiao_manager_idc",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [
+                    Command.set(
+                        [
+                            cls.env.ref("tax_gateway.group_fapiao_manager").id,
+                            cls.env.ref("account.group_account_manager").id,
+                        ]
+                    )
+                ],
+            }
+        )
+
+    def click(self, record, method):
+        """What the web client sends when a button is clicked."""
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_button",
+            {
+                "model": record._name,
+                "method": method,
+                "args": [record.ids],
+                "kwargs": {"context": {"allowed_company_ids": self.company.ids}},
+            },
+        )
+
+    def answer(self, wizard_id, password):
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/res.users.identitycheck/write",
+            {
+                "model": "res.users.identitycheck",
+                "method": "write",
+                "args": [[wizard_id], {"password": password}],
+                "kwargs": {},
+            },
+        )
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_button",
+            {
+                "model": "res.users.identitycheck",
+                "method": "run_check",
+                "args": [[wizard_id]],
+                "kwargs": {},
+            },
+        )
+
+    def save(self, record, values, model=None):
+        """The form's Save button: web_save on the record (a new one when ``record`` is None)."""
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model or record._name}/web_save",
+            {
+                "model": model or record._name,
+                "method": "web_save",
+                "args": [record.ids if record else [], values],
+                "kwargs": {
+                    "specification": {"id": {}},
+                    "context": {"allowed_company_ids": self.company.ids},
+                },
+            },
+        )
+
+
 def run_queued_jobs(env, records, rounds=5):
     """Run the pending queue.job records of ``records`` the way the job runner does (load,
     start, perform, done/postpone, store), ignoring their eta. Returns the performed jobs.

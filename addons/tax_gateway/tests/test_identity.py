@@ -4,66 +4,13 @@ from odoo import Command
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
-from .common import FapiaoCommon
+from .common import FapiaoCommon, WebClientMixin
 
 NUMBER = "26312000000000000077"
 
 
 @tagged("post_install", "-at_install")
-class TestIdentityCheck(FapiaoCommon, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.manager = cls.env["res.users"].create(
-            {
-                "name": "财务经理",
-                "login": "fapiao_manager_idc",
-                "password": "fapiao_manager_idc",
-                "company_id": cls.company.id,
-                "company_ids": [Command.set(cls.company.ids)],
-                "groups_id": [
-                    Command.set(
-                        [
-                            cls.env.ref("tax_gateway.group_fapiao_manager").id,
-                            cls.env.ref("account.group_account_manager").id,
-                        ]
-                    )
-                ],
-            }
-        )
-
-    def click(self, record, method):
-        """What the web client sends when a button is clicked."""
-        return self.make_jsonrpc_request(
-            "/web/dataset/call_button",
-            {
-                "model": record._name,
-                "method": method,
-                "args": [record.ids],
-                "kwargs": {"context": {"allowed_company_ids": self.company.ids}},
-            },
-        )
-
-    def answer(self, wizard_id, password):
-        self.make_jsonrpc_request(
-            "/web/dataset/call_kw/res.users.identitycheck/write",
-            {
-                "model": "res.users.identitycheck",
-                "method": "write",
-                "args": [[wizard_id], {"password": password}],
-                "kwargs": {},
-            },
-        )
-        return self.make_jsonrpc_request(
-            "/web/dataset/call_button",
-            {
-                "model": "res.users.identitycheck",
-                "method": "run_check",
-                "args": [[wizard_id]],
-                "kwargs": {},
-            },
-        )
-
+class TestIdentityCheck(WebClientMixin, FapiaoCommon, HttpCase):
     def issued_fapiao(self, lines=None):
         move = self.make_invoice(lines)
         fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
@@ -114,3 +61,58 @@ class TestIdentityCheck(FapiaoCommon, HttpCase):
         self.answer(action["res_id"], self.manager.login)
         big.invalidate_recordset()
         self.assertEqual(big.state, "to_issue")
+
+    def test_platform_configuration_needs_the_password(self):
+        provider = self.env["tax.gateway.provider"].create(
+            {"name": "诺诺", "company_id": self.company.id, "base_url": "https://127.0.0.1:1"}
+        )
+        self.authenticate(self.manager.login, self.manager.login)
+        with self.assertRaises(JsonRpcException) as refused, mute_logger("odoo.http"):
+            self.save(provider, {"base_url": "https://attacker.example"})
+        self.assertEqual(str(refused.exception), "odoo.exceptions.UserError")
+        provider.invalidate_recordset()
+        self.assertEqual(provider.base_url, "https://127.0.0.1:1")
+        # what the connector writes itself is not configuration
+        self.click(provider, "action_test_connection")
+        provider.invalidate_recordset()
+        self.assertTrue(provider.last_check)
+        action = self.click(provider, "action_unlock_config")
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            self.answer(action["res_id"], "wrong password")
+        self.answer(action["res_id"], self.manager.login)
+        self.save(provider, {"base_url": "https://127.0.0.1:2"})
+        provider.invalidate_recordset()
+        self.assertEqual(provider.base_url, "https://127.0.0.1:2")
+
+    def test_fapiao_settings_need_the_password(self):
+        self.manager.groups_id = [Command.link(self.env.ref("base.group_system").id)]
+        self.company.fapiao_identity_check_amount = 100000.0
+        bank = self.company.fapiao_bank_account
+        self.authenticate(self.manager.login, self.manager.login)
+        # saving the screen with the fapiao settings unchanged asks nothing
+        unchanged = self.save(
+            None, {"fapiao_identity_check_amount": 100000.0}, model="res.config.settings"
+        )
+        unchanged = self.env["res.config.settings"].browse(unchanged[0]["id"])
+        self.assertFalse(unchanged.fapiao_pending_config)
+        self.assertNotEqual(
+            (self.click(unchanged, "execute") or {}).get("res_model"), "res.users.identitycheck"
+        )
+        settings = self.save(
+            None,
+            {"fapiao_identity_check_amount": 1.0, "fapiao_bank_account": "工商银行 123"},
+            model="res.config.settings",
+        )
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.fapiao_identity_check_amount, 100000.0)
+        self.assertEqual(self.company.fapiao_bank_account, bank)
+        record = self.env["res.config.settings"].browse(settings[0]["id"])
+        action = self.click(record, "execute")
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.fapiao_identity_check_amount, 100000.0)
+        self.answer(action["res_id"], self.manager.login)
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.fapiao_identity_check_amount, 1.0)
+        self.assertEqual(self.company.fapiao_bank_account, "工商银行 123")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -18,3 +18,9 @@ class ResCompany(models.Model):
         help="How an invoice with vehicles becomes fapiao. Each vehicle always gets its own "
         "motor-vehicle fapiao; the strategy decides for accessories and services.",
     )
+
+    @api.model
+    def _fapiao_guarded_fields(self):
+        return super()._fapiao_guarded_fields() | {
+            name for name in self._fields if name.startswith("vehicle_")
+        }
