@@ -7,7 +7,7 @@ DB="${DEMO_DB:-fapiao_demo}"
 HTTP_PORT="${HTTP_PORT:-8069}"
 SANDBOX_PORT="${SANDBOX_PORT:-8443}"
 SANDBOX_DATA="$STATE/sandbox"
-ADDONS="tax_gateway,fruit_invoice,vehicle_invoice"
+ADDONS="tax_gateway,tax_gateway_sale,fruit_invoice,vehicle_invoice"
 
 stop_all() {
   for name in odoo sandbox; do

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 ensure_pg
 export PATH="$VENV/bin:$PATH"
-MODULES="${MODULES:-tax_gateway,fruit_invoice,vehicle_invoice}"
+MODULES="${MODULES:-tax_gateway,tax_gateway_sale,fruit_invoice,vehicle_invoice}"
 db="fapiao_i18n"
 dropdb --if-exists "$db" 2>/dev/null || true
 odoo --addons-path="$(odoo_addons_path)" -d "$db" -i "$MODULES" --stop-after-init --without-demo=all --load-language=zh_CN \

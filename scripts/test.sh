@@ -7,7 +7,7 @@ bash "$ROOT/scripts/setup.sh"
 ensure_pg
 export PATH="$VENV/bin:$PATH"
 RES="$STATE/test-results"; rm -rf "$RES"; mkdir -p "$RES"
-ADDONS="tax_gateway,fruit_invoice,vehicle_invoice"
+ADDONS="tax_gateway,tax_gateway_sale,fruit_invoice,vehicle_invoice"
 
 run_lint() {
   say "Lint: pre-commit (ruff, ruff-format, pylint-odoo mandatory checks)"
@@ -41,7 +41,7 @@ run_odoo() {
     echo "fapiao_key_file = $(ensure_key_file "$STATE/fapiao-test.key")"; } >"$conf"
   say "Odoo tests: fresh database $db, install $ADDONS with --test-enable (log: $log)"
   dropdb --if-exists "$db" 2>/dev/null || true
-  odoo --addons-path="$(odoo_addons_path)" -d "$db" -i "$ADDONS" --test-enable --test-tags="${TEST_TAGS:-/tax_gateway,/fruit_invoice,/vehicle_invoice}" --stop-after-init \
+  odoo --addons-path="$(odoo_addons_path)" -d "$db" -i "$ADDONS" --test-enable --test-tags="${TEST_TAGS:-/tax_gateway,/tax_gateway_sale,/fruit_invoice,/vehicle_invoice}" --stop-after-init \
        --log-level=test --http-port="$port" --http-interface=127.0.0.1 --gevent-port="$(free_port)" \
        --without-demo= --load-language=zh_CN --max-cron-threads=0 --workers=0 --db-filter="^$db\$" \
        --load=base,web,queue_job -c "$conf" >"$log" 2>&1 || true
