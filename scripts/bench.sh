@@ -1,17 +1,41 @@
 #!/usr/bin/env bash
 # make bench: benchmarks inside Odoo on a scratch database; prints a table, writes bench/results/.
+# BENCH_ONLY=connector runs only the connector end to end (BENCH_FAPIAO fapiao, default 1000).
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 ensure_pg
 export PATH="$VENV/bin:$PATH"
 db="${BENCH_DB:-fapiao_bench}"
-if ! psql -d "$db" -tAc "select 1 from ir_module_module where name='tax_gateway' and state='installed'" 2>/dev/null | grep -q 1; then
+ADDONS="tax_gateway,tax_gateway_sale,fruit_invoice,vehicle_invoice"
+if psql -d "$db" -tAc "select 1 from ir_module_module where name='tax_gateway' and state='installed'" 2>/dev/null | grep -q 1; then
+  say "Updating the add-ons in benchmark database $db"
+  odoo --addons-path="$(odoo_addons_path)" -d "$db" -u "$ADDONS" --stop-after-init --log-level=warn \
+       >"$STATE/log/bench-install.log" 2>&1 || die "update failed, see $STATE/log/bench-install.log"
+else
   say "Creating benchmark database $db"
   dropdb --if-exists "$db" 2>/dev/null || true
-  odoo --addons-path="$(odoo_addons_path)" -d "$db" -i tax_gateway,fruit_invoice,vehicle_invoice \
+  odoo --addons-path="$(odoo_addons_path)" -d "$db" -i "$ADDONS" \
        --without-demo=all --stop-after-init --log-level=warn >"$STATE/log/bench-install.log" 2>&1 \
     || die "install failed, see $STATE/log/bench-install.log"
 fi
 mkdir -p "$ROOT/bench/results"
-odoo shell --addons-path="$(odoo_addons_path)" -d "$db" --log-level=warn --no-http \
-  < <(echo "import runpy, sys; sys.argv = ['bench', '$ROOT/bench'] + '${BENCH_ARGS:-}'.split(); g = runpy.run_path('$ROOT/bench/run.py'); g['main'](env)")
+if [ "${BENCH_ONLY:-}" != connector ]; then
+  odoo shell --addons-path="$(odoo_addons_path)" -d "$db" --log-level=warn --no-http \
+    < <(echo "import runpy, sys; sys.argv = ['bench', '$ROOT/bench'] + '${BENCH_ARGS:-}'.split(); g = runpy.run_path('$ROOT/bench/run.py'); g['main'](env)")
+fi
+
+# The connector end to end: committed data, Odoo with workers and queue_job, the sandbox process.
+conf="$STATE/odoo-bench.conf"
+cat >"$conf" <<CONF
+[options]
+addons_path = $(odoo_addons_path)
+data_dir = $STATE/filestore
+server_wide_modules = base,web,queue_job
+fapiao_key_file = $(ensure_key_file "$STATE/fapiao-bench.key")
+
+[queue_job]
+channels = root:2,root.fapiao:2
+CONF
+say "Connector end to end: ${BENCH_FAPIAO:-1000} fapiao through queue_job to the sandbox"
+python "$ROOT/bench/connector_e2e.py" "$db" "$conf" \
+  "$ROOT/bench/results/connector-$(date +%Y%m%d-%H%M%S).json"

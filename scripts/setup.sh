@@ -37,9 +37,12 @@ fi
 
 # Odoo from source: a .pth file puts the tree on sys.path (no copy of Odoo's code in the venv).
 echo "$ODOO_DIR" >"$SITE/odoo-src.pth"
+# A Python script, not `python -c`: with workers, Odoo re-runs sys.argv[0] for its gevent process.
 cat >"$VENV/bin/odoo" <<WRAP
-#!/usr/bin/env bash
-exec "$PY" -c 'import odoo.cli; odoo.cli.main()' "\$@"
+#!$PY
+import odoo.cli
+
+odoo.cli.main()
 WRAP
 chmod +x "$VENV/bin/odoo"
 "$PY" -c 'import odoo.release as r; assert r.serie == "18.0", r.serie' || die "$ODOO_DIR is not Odoo 18.0"

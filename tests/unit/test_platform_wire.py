@@ -234,3 +234,53 @@ def test_exponent_notation_is_refused(sandbox):
     with pytest.raises(PlatformError) as err:
         make_client(sandbox).issue(order)
     assert err.value.code == "E9000"
+
+
+def test_result_pushed_to_the_callback_url(sandbox):
+    import http.server
+    import json
+    import queue
+
+    pushed = queue.Queue()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server API)
+            pushed.put(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        order = make_order()
+        order["callBackUrl"] = f"http://127.0.0.1:{receiver.server_address[1]}/cb"
+        result = make_client(sandbox).issue(order)
+        body = pushed.get(timeout=10)
+        assert body["orderNo"] == order["orderNo"]
+        assert body["serialNo"] == result.serial
+        assert body["status"] == DONE and len(body["allElectronicInvoiceNumber"]) == 20
+    finally:
+        receiver.shutdown()
+
+
+def test_invoice_list_by_period(sandbox):
+    import datetime
+
+    client = make_client(sandbox)
+    orders = [make_order() for _ in range(3)]
+    for order in orders:
+        client.issue(order)
+    china = datetime.timezone(datetime.timedelta(hours=8))
+    now = datetime.datetime.now(china)
+    listed = client.list_invoices(
+        now - datetime.timedelta(hours=1), now + datetime.timedelta(hours=1), page_size=2
+    )
+    assert sorted(r.order_no for r in listed) == sorted(o["orderNo"] for o in orders)
+    assert all(r.total == Decimal("109.00") and len(r.number) == 20 for r in listed)
+    later = client.list_invoices(
+        now + datetime.timedelta(hours=1), now + datetime.timedelta(hours=2)
+    )
+    assert later == []

@@ -21,6 +21,16 @@ class ResCompany(models.Model):
         help="Issuing a fapiao whose total is above this amount asks for the password again.",
     )
 
+    def _fapiao_manager_user(self):
+        """Who gets the fapiao activities of this company: its first Fapiao Manager (the
+        current user when there is none)."""
+        self.ensure_one()
+        group = self.env.ref("tax_gateway.group_fapiao_manager")
+        managers = group.users.filtered(
+            lambda u: self in u.company_ids and u.active and not u.share
+        )
+        return managers[:1] or self.env.user
+
     @api.model
     def _fapiao_guarded_fields(self):
         """Company settings that change only after the identity check; the trade add-ons add

@@ -639,11 +639,7 @@ class TaxFapiao(models.Model):
             return True
 
     def _manager_user(self):
-        group = self.env.ref("tax_gateway.group_fapiao_manager")
-        managers = group.users.filtered(
-            lambda u: self.company_id in u.company_ids and u.active and not u.share
-        )
-        return managers[:1] or self.env.user
+        return self.company_id._fapiao_manager_user()
 
     def _apply_result(self, result):
         """Returns True when the platform has finished with this fapiao."""
@@ -750,6 +746,11 @@ class TaxFapiao(models.Model):
             "remark": self.remark or "",
             "invoiceDetail": details,
         }
+        provider = self.env["tax.gateway.provider"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        if provider.callback_url:
+            order["callBackUrl"] = provider.callback_url
         if self.kind == "agri":
             order["specificFactor"] = "16"
             order["certificateType"] = AGRI_CERTIFICATE_RESIDENT_ID

@@ -8,8 +8,6 @@ from ..tg_core import audit
 
 ANCHOR_PARAM = "tax_gateway.audit_anchor"
 RETENTION_PARAM = "tax_gateway.audit_retention_years"
-# pg_advisory_xact_lock key: appends are serialised so that each entry links to the previous one
-CHAIN_LOCK = 7_262_001
 
 
 class TaxGatewayAudit(models.Model):
@@ -56,15 +54,21 @@ class TaxGatewayAudit(models.Model):
     @api.model
     def _append(self, record, action, amount=None, sent=None, received=None, detail=""):
         """Add one entry for ``record``. ``sent``/``received`` are stored as digests only."""
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-        last = self.sudo().search([], order="sequence desc", limit=1)  # reason: chain is global
+        # The chain's head row serialises appends. Locking it in Odoo's REPEATABLE READ
+        # transactions fails with a serialization error when another transaction appended
+        # since this one began (it could not see that entry to link to it): Odoo then retries
+        # the whole request, cron or queue job. An advisory lock alone is not enough here.
+        self.env.cr.execute(
+            "SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1 FOR UPDATE"
+        )
+        last_sequence, last_hash = self.env.cr.fetchone()
         try:
             ip_address = request.httprequest.remote_addr if request else ""
         except RuntimeError:
             ip_address = ""
         entry = self.sudo().create(
             {  # reason: users append, nobody may write the model
-                "sequence": (last.sequence or 0) + 1,
+                "sequence": last_sequence + 1,
                 "company_id": record.company_id.id if "company_id" in record._fields else False,
                 "user_id": self.env.uid,
                 "ip_address": ip_address,
@@ -75,17 +79,40 @@ class TaxGatewayAudit(models.Model):
                 "sent_digest": audit.digest(sent) if sent is not None else "",
                 "received_digest": audit.digest(received) if received is not None else "",
                 "detail": detail or "",
-                "prev_hash": last.hash or self._anchor(),
+                "prev_hash": last_hash or self._anchor(),
             }
         )
         entry.flush_recordset()
         entry.invalidate_recordset(["create_date"])
+        entry_hash = audit.entry_hash(entry.prev_hash, entry._content())
         self.env.cr.execute(
-            "UPDATE tax_gateway_audit SET hash = %s WHERE id = %s",
-            [audit.entry_hash(entry.prev_hash, entry._content()), entry.id],
+            "UPDATE tax_gateway_audit SET hash = %s WHERE id = %s", [entry_hash, entry.id]
+        )
+        self.env.cr.execute(
+            "UPDATE tax_gateway_audit_head SET sequence = %s, hash = %s WHERE id = 1",
+            [entry.sequence, entry_hash],
         )
         entry.invalidate_recordset(["hash"])
         return entry
+
+    def init(self):
+        """The chain's head: one row, the last sequence and hash (seeded from the entries)."""
+        res = super().init()
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS tax_gateway_audit_head (
+                id integer PRIMARY KEY CHECK (id = 1),
+                sequence integer NOT NULL,
+                hash varchar
+            );
+            INSERT INTO tax_gateway_audit_head (id, sequence, hash)
+            SELECT 1, coalesce(max(sequence), 0),
+                   (SELECT hash FROM tax_gateway_audit ORDER BY sequence DESC LIMIT 1)
+              FROM tax_gateway_audit
+            ON CONFLICT (id) DO NOTHING;
+            """
+        )
+        return res
 
     @api.model
     def _anchor(self):

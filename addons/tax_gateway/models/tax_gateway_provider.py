@@ -1,6 +1,7 @@
 import datetime
 import functools
 import logging
+import time
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
@@ -8,11 +9,15 @@ from odoo.tools import config
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import breaker, money
-from ..tg_core.client import Config, NuonuoClient, PlatformError
+from ..tg_core import breaker, diagnostics, money, ratelimit
+from ..tg_core.client import Config, NuonuoClient, PlatformError, shared_session
 from ..tg_core.diagnostics import diagnose
 from ..tg_core.export import pending_xlsx
 
+# days before a certificate expires when managers get an activity (once per limit and certificate)
+CERT_ALERT_DAYS = (30, 7)
+# a call waits inline for a rate-limit token at most this long; longer, the job is retried later
+RATE_MAX_INLINE_WAIT = 2.0
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form")
 
@@ -24,7 +29,7 @@ class TaxGatewayProvider(models.Model):
 
     _name = "tax.gateway.provider"
     _description = "Tax Platform Provider"
-    _inherit = ["mail.thread", "tax.gateway.guarded.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "tax.gateway.guarded.mixin"]
     _check_company_auto = True
     # changed from the web client only after the identity check (tokens, check results and the
     # breaker's state are written by the connector itself)
@@ -49,6 +54,9 @@ class TaxGatewayProvider(models.Model):
         "breaker_window",
         "breaker_failure_rate",
         "breaker_min_calls",
+        "rate_limit",
+        "rate_burst",
+        "use_callback",
     )
 
     name = fields.Char(required=True, default="Nuonuo")
@@ -123,6 +131,35 @@ class TaxGatewayProvider(models.Model):
         "a row still mean unreachable).",
     )
     pending_count = fields.Integer(compute="_compute_pending_count", string="Waiting Fapiao")
+    cert_alerts = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Certificate expiry alerts already raised (certificate, limit, expiry date).",
+    )
+    use_callback = fields.Boolean(
+        string="Platform Callback",
+        help="Ask the platform to push each result to this Odoo (callBackUrl): the fapiao is "
+        "then queried at once instead of at its next poll. Only a hint: every result is still "
+        "confirmed by a query. Needs Odoo reachable from the platform at its web.base.url.",
+    )
+    callback_url = fields.Char(compute="_compute_callback_url", string="Callback URL")
+    rate_limit = fields.Float(
+        string="Calls per Second",
+        default=10.0,
+        help="Token bucket shared by every Odoo worker: on average at most this many signed "
+        "calls per second to the platform (0: no limit).",
+    )
+    rate_burst = fields.Integer(
+        string="Burst", default=20, help="Calls that may go out at once after a quiet period."
+    )
+
+    def _compute_callback_url(self):
+        for provider in self:
+            provider.callback_url = (
+                f"{provider.get_base_url()}/tax_gateway/callback/{provider.id}"
+                if provider.id and provider.use_callback
+                else False
+            )
 
     def _compute_pending_count(self):
         for provider in self:
@@ -134,6 +171,11 @@ class TaxGatewayProvider(models.Model):
             )
 
     _sql_constraints = [
+        (
+            "rate_positive",
+            "CHECK (rate_limit >= 0 AND rate_burst >= 1)",
+            "The burst is at least 1.",
+        ),
         (
             "heartbeat_range",
             "CHECK (heartbeat_interval BETWEEN 30 AND 300)",
@@ -159,9 +201,10 @@ class TaxGatewayProvider(models.Model):
         token = secret.access_token
         if secret.token_expires and secret.token_expires < fields.Datetime.now():
             token = None
+        base_url = self.base_url.rstrip("/")
         return NuonuoClient(
             Config(
-                base_url=self.base_url.rstrip("/"),
+                base_url=base_url,
                 app_key=secret.app_key or "",
                 app_secret=secret.app_secret or "",
                 user_tax=self.company_id.vat or "",
@@ -172,9 +215,69 @@ class TaxGatewayProvider(models.Model):
                 max_attempts=max(1, self.max_attempts),
             ),
             token=token,
+            session=shared_session((base_url, self.ca_bundle, cert)),
             on_token=self._store_token,
             on_call=self._log_call,
+            before_call=self._take_rate_token,
         )
+
+    def init(self):
+        """The rate-limit buckets live outside the provider row: a job holds that row locked
+        once it stored a token, and the bucket is taken in a transaction of its own."""
+        res = super().init()
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS tax_gateway_rate_bucket (
+                provider_id integer PRIMARY KEY,
+                tokens double precision,
+                stamp double precision
+            )
+            """
+        )
+        return res
+
+    def _take_rate_token(self, method=None):
+        """Take one token of this provider's bucket (tg_core.ratelimit), shared by all worker
+        processes through a row lock held for a few statements in a cursor of its own. Waits up
+        to RATE_MAX_INLINE_WAIT; beyond that the call is refused as transient (nothing sent),
+        so a job retries later instead of holding a worker."""
+        self.ensure_one()
+        if self.rate_limit <= 0:
+            return
+        while True:
+            with self.env.registry.cursor() as cr:
+                cr.execute(
+                    "INSERT INTO tax_gateway_rate_bucket (provider_id) VALUES (%s) "
+                    "ON CONFLICT (provider_id) DO NOTHING",
+                    [self.id],
+                )
+                cr.execute(
+                    "SELECT tokens, stamp FROM tax_gateway_rate_bucket "
+                    "WHERE provider_id = %s FOR UPDATE",
+                    [self.id],
+                )
+                tokens, stamp = cr.fetchone()
+                allowed, tokens, stamp, wait = ratelimit.take(
+                    tokens, stamp, time.time(), self.rate_limit, self.rate_burst
+                )
+                cr.execute(
+                    "UPDATE tax_gateway_rate_bucket SET tokens = %s, stamp = %s "
+                    "WHERE provider_id = %s",
+                    [tokens, stamp, self.id],
+                )
+            if allowed:
+                return
+            if wait > RATE_MAX_INLINE_WAIT:
+                raise PlatformError(
+                    "RATE_LIMITED",
+                    _(
+                        "Rate limit of %(rate)s calls per second reached; next call in %(wait)s s.",
+                        rate=self.rate_limit,
+                        wait=round(wait, 1),
+                    ),
+                    transient=True,
+                )
+            time.sleep(wait)
 
     def _store_token(self, token, expires_in):
         self.sudo().write(
@@ -227,9 +330,7 @@ class TaxGatewayProvider(models.Model):
                 limit=500,
             )
         )
-        outcomes = [
-            breaker.is_platform_failure(log.code, log.http_status) for log in reversed(logs)
-        ]
+        outcomes = [log.platform_failure for log in reversed(logs)]
         policy = breaker.Policy(
             max_failure_rate=self.breaker_failure_rate / 100,
             min_calls=max(1, self.breaker_min_calls),
@@ -380,6 +481,76 @@ class TaxGatewayProvider(models.Model):
             raise UserError(_("Set the platform signing certificate of provider %s.", self.name))
         with open(path, "rb") as handle:
             return handle.read()
+
+    @api.model
+    def _cron_check_certificates(self):
+        for provider in self.search([]):
+            provider._check_certificates()
+
+    def _certificates(self):
+        """(label, x509 certificate) of what this connection relies on: the platform's server
+        certificate (TLS handshake), our client certificate and the platform's signing
+        certificate (files). A certificate that cannot be read is skipped and logged."""
+        self.ensure_one()
+        secret = self.sudo()  # reason: the client certificate path is group_system only
+        found = []
+        try:
+            found.append(
+                (
+                    _("Platform server (TLS)"),
+                    diagnostics.server_certificate(self._client().config)[1],
+                )
+            )
+        except (OSError, ValueError) as err:
+            _logger.info("certificate check of %s: no TLS handshake: %s", self.name, err)
+        for label, path in (
+            (_("Client (mutual TLS)"), secret.client_cert_path),
+            (_("Platform signing"), self.document_cert_path),
+        ):
+            if path:
+                try:
+                    found.append((label, diagnostics.pem_certificate(path)))
+                except (OSError, ValueError) as err:
+                    _logger.warning("certificate %s of %s unreadable: %s", path, self.name, err)
+        return found
+
+    def _check_certificates(self, now=None):
+        """An activity for a Fapiao Manager when a certificate expires within 30 days, another
+        within 7; each once per certificate (a renewed certificate starts over)."""
+        self.ensure_one()
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        raised = set(filter(None, (self.cert_alerts or "").split(",")))
+        manager = self.company_id._fapiao_manager_user()
+        for label, cert in self._certificates():
+            days = diagnostics.days_left(cert, now)
+            expires = diagnostics.expiry(cert).date()
+            limits = [limit for limit in CERT_ALERT_DAYS if days <= limit]
+            if not limits:
+                continue
+            limit = min(limits)
+            key = f"{cert.serial_number:x}:{limit}"
+            if key in raised:
+                continue
+            raised.add(key)
+            summary = _(
+                "%(cert)s certificate expires within %(limit)s days", cert=label, limit=limit
+            )
+            note = _(
+                "The %(cert)s certificate of tax platform %(provider)s expires on %(date)s "
+                "(%(days)s days). Renew it before then, or fapiao can no longer be issued.",
+                cert=label,
+                provider=self.name,
+                date=expires,
+                days=days,
+            )
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=note,
+                user_id=manager.id,
+                date_deadline=fields.Date.context_today(self),
+            )
+        self.cert_alerts = ",".join(sorted(raised)) or False
 
     def action_test_connection(self):
         self.ensure_one()

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
+
+from ..tg_core import breaker
 
 
 class TaxGatewayRequestLog(models.Model):
@@ -13,8 +15,62 @@ class TaxGatewayRequestLog(models.Model):
     http_status = fields.Integer(string="HTTP Status")
     code = fields.Char(index=True)
     success = fields.Boolean(compute="_compute_success", store=True)
+    platform_failure = fields.Boolean(
+        compute="_compute_success",
+        store=True,
+        help="The platform failed (network, TLS, timeout, HTTP 5xx, unreadable answer, busy), "
+        "as the circuit breaker counts it; a refused fapiao is not a failure.",
+    )
 
-    @api.depends("code")
+    @api.depends("code", "http_status")
     def _compute_success(self):
         for log in self:
             log.success = log.code in ("E0000", "E9106")
+            log.platform_failure = breaker.is_platform_failure(log.code, log.http_status)
+
+
+class TaxGatewayRequestStats(models.Model):
+    """Platform dashboard: one row per day and provider, from the request log."""
+
+    _name = "tax.gateway.request.stats"
+    _description = "Tax Platform Daily Statistics"
+    _auto = False
+    _order = "day desc, provider_id"
+
+    day = fields.Date(readonly=True)
+    provider_id = fields.Many2one("tax.gateway.provider", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    calls = fields.Integer(readonly=True)
+    succeeded = fields.Integer(readonly=True)
+    refused = fields.Integer(
+        readonly=True, help="Answered by the platform with a refusal (bad buyer ID, ...)."
+    )
+    failed = fields.Integer(readonly=True, help="Platform failures, as the circuit breaker counts.")
+    success_rate = fields.Float(string="Success Rate (%)", readonly=True, aggregator=None)
+    error_rate = fields.Float(string="Error Rate (%)", readonly=True, aggregator=None)
+    p50_ms = fields.Float(string="p50 Latency (ms)", readonly=True, aggregator=None)
+    p95_ms = fields.Float(string="p95 Latency (ms)", readonly=True, aggregator=None)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            """
+            CREATE VIEW tax_gateway_request_stats AS
+            SELECT min(log.id) AS id,
+                   (log.create_date AT TIME ZONE 'UTC')::date AS day,
+                   log.provider_id,
+                   log.company_id,
+                   count(*) AS calls,
+                   count(*) FILTER (WHERE log.success) AS succeeded,
+                   count(*) FILTER (WHERE NOT log.success AND NOT log.platform_failure) AS refused,
+                   count(*) FILTER (WHERE log.platform_failure) AS failed,
+                   round(100.0 * count(*) FILTER (WHERE log.success) / count(*), 2)
+                       AS success_rate,
+                   round(100.0 * count(*) FILTER (WHERE log.platform_failure) / count(*), 2)
+                       AS error_rate,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY log.duration_ms) AS p50_ms,
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY log.duration_ms) AS p95_ms
+              FROM tax_gateway_request_log log
+             GROUP BY 2, log.provider_id, log.company_id
+            """
+        )

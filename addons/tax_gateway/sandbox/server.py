@@ -192,6 +192,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return answer
         if method == "nuonuo.OpeMplatform.queryInvoiceResult":
             return platform.query_result(tax_num, payload)
+        if method == "nuonuo.OpeMplatform.queryInvoiceList":
+            return platform.list_invoices(tax_num, payload)
         if method == "nuonuo.OpeMplatform.getCreditLine":
             return platform.credit_line_of(tax_num)
         red_methods = {

@@ -1,5 +1,9 @@
+from psycopg2.errors import SerializationFailure
+
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from .common import FapiaoCommon
 
@@ -55,3 +59,31 @@ class TestAudit(FapiaoCommon):
         self.env.cr.execute("DELETE FROM tax_gateway_audit WHERE id = %s", [entries[-2].id])
         self.env.invalidate_all()
         self.assertEqual(self.env["tax.gateway.audit"]._verify_chain()[0], entries[-1].sequence)
+
+
+@tagged("post_install", "-at_install")
+class TestAuditConcurrency(TransactionCase):
+    """Commits through cursors of its own: alone in its class, so that no other test's older
+    snapshot meets the chain head it moved."""
+
+    def test_concurrent_appends_never_share_a_place_in_the_chain(self):
+        """Two transactions append at once (as two queue workers do): the one that began before
+        the other's entry was committed cannot link to it, and must be retried, not numbered
+        twice. (Found by the connector benchmark: duplicate sequence under load.)"""
+        registry = self.env.registry
+        partner = self.env.ref("base.main_partner")
+        with registry.cursor() as cr1, registry.cursor() as cr2:
+            first = api.Environment(cr1, SUPERUSER_ID, {})["tax.gateway.audit"]
+            second = api.Environment(cr2, SUPERUSER_ID, {})["tax.gateway.audit"]
+            cr2.execute("SELECT count(*) FROM tax_gateway_audit")  # its snapshot starts here
+            entry = first._append(partner.with_env(first.env), "concurrency-test")
+            sequence = entry.sequence
+            cr1.commit()
+            with self.assertRaises(SerializationFailure), mute_logger("odoo.sql_db"):
+                second._append(partner.with_env(second.env), "concurrency-test")
+            cr2.rollback()
+            retried = second._append(partner.with_env(second.env), "concurrency-test")  # retry
+            self.assertEqual(retried.sequence, sequence + 1)
+            self.assertEqual(retried.prev_hash, entry.hash)
+            cr2.commit()
+            self.assertIsNone(second._verify_chain())

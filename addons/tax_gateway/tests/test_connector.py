@@ -1,5 +1,6 @@
 """Issuing through queue_job against the sandbox platform process, over HTTPS."""
 
+import datetime
 import sqlite3
 import tempfile
 
@@ -9,7 +10,7 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..sandbox.testing import SandboxProcess, free_port
-from ..tg_core.client import Config, NuonuoClient
+from ..tg_core.client import Config, NuonuoClient, PlatformError
 from .common import FapiaoCommon, queued_methods, run_queued_jobs
 
 
@@ -147,6 +148,106 @@ class TestConnector(FapiaoCommon):
         self.provider.base_url = self.sandbox.url
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "issued")
+
+    def test_rate_limit_is_one_bucket_for_every_client(self):
+        self.provider.write({"rate_limit": 0.001, "rate_burst": 2, "max_attempts": 1})
+        logs = self.env["tax.gateway.request.log"].sudo()
+        sent = logs.search_count([("provider_id", "=", self.provider.id)])
+        self.provider._client().credit_line()
+        self.provider._client().credit_line()  # another client (another worker): same bucket
+        with self.assertRaises(PlatformError) as refused:
+            self.provider._client().credit_line()
+        self.assertEqual(refused.exception.code, "RATE_LIMITED")
+        self.assertTrue(refused.exception.transient)
+        # an issuing job waits for its turn: retried later, nothing sent, nothing lost
+        fapiao = self.submit()
+        with self.assertRaises(RetryableJobError):
+            fapiao._job_issue()
+        self.assertEqual(fapiao.state, "to_issue")
+        self.assertEqual(self.platform_invoices(fapiao.order_no), 0)
+        self.assertEqual(logs.search_count([("provider_id", "=", self.provider.id)]), sent + 2)
+        self.assertEqual(self.provider.state, "online")  # our own limit is not a failure
+        self.provider.rate_limit = 0
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+
+    def test_reconciliation_with_the_platform_list(self):
+        issued = []
+        for _i in range(2):
+            fapiao = self.submit()
+            self.run_jobs(fapiao)
+            self.assertEqual(fapiao.state, "issued")
+            issued.append(fapiao)
+        wizard = self.env["tax.gateway.reconcile"].create({"provider_id": self.provider.id})
+        wizard.action_reconcile()
+        numbers = set(wizard.line_ids.mapped("number"))
+        self.assertFalse(numbers & set(f.number for f in issued), wizard.line_ids.mapped("kind"))
+        self.assertGreaterEqual(wizard.platform_count, 2)
+        # now make the books and the platform disagree, one way each
+        outside = self.make_invoice()  # issued on the platform by another system
+        order = self.env["tax.fapiao"].new(self.env["tax.fapiao"]._prepare_from_move(outside))
+        order.order_no = "TGOUTSIDE0000000001"
+        stray = NuonuoClient(
+            Config(
+                base_url=self.sandbox.url,
+                app_key=self.sandbox.APP_KEY,
+                app_secret=self.sandbox.APP_SECRET,
+                user_tax=self.company.vat,
+                ca_bundle=self.sandbox.ca,
+            )
+        )
+        serial = stray.issue(order._nuonuo_order()).serial
+        stray_number = stray.query_serial(serial).number
+        self.env.cr.execute(  # the books say 1.00 more than what the bureau issued
+            "UPDATE tax_fapiao SET amount_total = amount_total + 1 WHERE id = %s",
+            [issued[1].id],
+        )
+        issued[1].invalidate_recordset()
+        ghost = self.env["tax.fapiao"].browse(self.make_invoice().action_prepare_fapiao()["res_id"])
+        ghost._submit()
+        ghost._mark_issued("26319999999999999999", datetime.datetime.now(), serial="GHOST")
+        wizard = self.env["tax.gateway.reconcile"].create({"provider_id": self.provider.id})
+        wizard.action_reconcile()
+        found = {(line.kind, line.number) for line in wizard.line_ids}
+        self.assertIn(("missing_in_odoo", stray_number), found)
+        self.assertIn(("amount_mismatch", issued[1].number), found)
+        self.assertIn(("missing_on_platform", "26319999999999999999"), found)
+        self.assertNotIn(issued[0].number, {number for _kind, number in found})
+        mismatch = wizard.line_ids.filtered(lambda line: line.number == issued[1].number)
+        self.assertEqual(mismatch.odoo_total - mismatch.platform_total, 1.0)
+        self.assertEqual(mismatch.fapiao_id, issued[1])
+
+    def test_expiring_certificates_alert_managers_once_per_limit(self):
+        from ..tg_core import diagnostics
+
+        self.provider.document_cert_path = self.sandbox.ca
+        server = diagnostics.server_certificate(self.provider._client().config)[1]
+        ca = diagnostics.pem_certificate(self.sandbox.ca)
+        self.assertGreater(diagnostics.expiry(ca), diagnostics.expiry(server))
+        expires = diagnostics.expiry(server)
+
+        def summaries():
+            return self.provider.activity_ids.mapped("summary")
+
+        self.provider._check_certificates(now=expires - datetime.timedelta(days=45))
+        self.assertEqual(summaries(), [])
+        self.provider._check_certificates(now=expires - datetime.timedelta(days=20))
+        self.assertEqual(summaries(), ["Platform server (TLS) certificate expires within 30 days"])
+        self.assertIn(f"{expires:%Y-%m-%d}", self.provider.activity_ids.note)
+        self.provider._check_certificates(now=expires - datetime.timedelta(days=19))
+        self.assertEqual(len(summaries()), 1)  # the daily cron does not repeat itself
+        self.provider._check_certificates(now=expires - datetime.timedelta(days=5))
+        self.assertEqual(
+            sorted(summaries()),
+            [
+                "Platform server (TLS) certificate expires within 30 days",
+                "Platform server (TLS) certificate expires within 7 days",
+            ],
+        )
+        # the signing certificate (the sandbox CA) lives longer: its turn comes later
+        self.provider._check_certificates(now=diagnostics.expiry(ca) - datetime.timedelta(days=3))
+        self.assertIn("Platform signing certificate expires within 7 days", summaries())
+        self.assertEqual(self.provider.activity_ids.user_id, self.env.user)
 
     def test_test_connection_reports_each_step(self):
         action = self.provider.action_test_connection()

@@ -13,6 +13,7 @@ Nothing is lost and nothing is issued twice:
 
 import json
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -30,7 +31,8 @@ DONE, ISSUING, FAILED, SEAL_FAILED = "2", "20", "22", "24"
 
 
 class PlatformError(Exception):
-    """``code``: platform code or one of TIMEOUT, NETWORK, HTTP_5xx, BAD_RESPONSE, TLS, MISMATCH.
+    """``code``: platform code or one of TIMEOUT, NETWORK, HTTP_5xx, BAD_RESPONSE, TLS, MISMATCH,
+    RATE_LIMITED (nothing was sent: our own limit).
 
     ``transient``: worth retrying later. ``unknown``: the request may have been processed.
     """
@@ -68,6 +70,7 @@ class IssueResult:
     message: str = ""
     files: dict = field(default_factory=dict)
     adopted: bool = False  # True when an earlier submission was found and adopted
+    total: Decimal | None = None  # tax included, as the platform echoes it (red: negative)
 
 
 # The bureau's red-letter reasons (01 开票有误, 02 销货退回, 03 服务中止, 04 销售折让) against
@@ -144,15 +147,23 @@ class PlatformClient:
 
 class NuonuoClient(PlatformClient):
     def __init__(
-        self, config, token=None, on_token=None, session=None, sleep=time.sleep, on_call=None
+        self,
+        config,
+        token=None,
+        on_token=None,
+        session=None,
+        sleep=time.sleep,
+        on_call=None,
+        before_call=None,
     ):
         self.config = config
         self.token = token
         self.on_token = on_token  # persists a new token (the Odoo provider stores it)
         self.on_call = on_call  # request log: fn(method, seconds, http_status, code)
-        self.session = session or requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
-        self.session.mount("https://", adapter)
+        # rate limit: fn(method) before every signed call; raises PlatformError(RATE_LIMITED,
+        # transient) when the call must wait longer than the caller can
+        self.before_call = before_call
+        self.session = session or pooled_session()
         self.sleep = sleep
 
     # ------------------------------------------------------------ transport
@@ -237,6 +248,8 @@ class NuonuoClient(PlatformClient):
                 "timestamp": timestamp,
                 "appkey": self.config.app_key,
             }
+            if self.before_call:
+                self.before_call(method)
             start = time.perf_counter()
             status, code = None, None
             try:
@@ -368,7 +381,34 @@ class NuonuoClient(PlatformClient):
             issue_time_ms=row.get("invoiceTime"),
             message=row.get("failCause") or row.get("statusMsg") or "",
             files={k: row[k] for k in ("pdfUrl", "xmlUrl", "ofdUrl", "signatureUrl") if row.get(k)},
+            total=Decimal(str(row["orderAmount"])) if row.get("orderAmount") is not None else None,
         )
+
+    def list_invoices(self, start, end, page_size=100):
+        """Invoices issued between ``start`` and ``end`` (datetimes, China time), all pages."""
+        found, page = [], 1
+        while True:
+            envelope = self._checked(
+                self.call(
+                    "nuonuo.OpeMplatform.queryInvoiceList",
+                    {
+                        "startTime": f"{start:%Y-%m-%d %H:%M:%S}",
+                        "endTime": f"{end:%Y-%m-%d %H:%M:%S}",
+                        "pageNo": str(page),
+                        "pageSize": str(page_size),
+                    },
+                )
+            )
+            result = envelope.get("result")
+            if not isinstance(result, dict) or not isinstance(result.get("list"), list):
+                raise PlatformError("BAD_RESPONSE", "queryInvoiceList without a list")
+            try:
+                found += [self._issue_result(row) for row in result["list"]]
+            except (KeyError, ArithmeticError, TypeError) as err:
+                raise PlatformError("BAD_RESPONSE", f"invoice list: {err!r}") from err
+            if len(result["list"]) < page_size or len(found) >= int(result.get("total") or 0):
+                return found
+            page += 1
 
     # ------------------------------------------------------------ red letters
     def request_red_form(self, form):
@@ -483,6 +523,28 @@ class NuonuoClient(PlatformClient):
         if answer.status_code != 200:
             raise PlatformError(f"HTTP_{answer.status_code}", url, transient=True)
         return answer.content
+
+
+_SESSIONS = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def pooled_session():
+    session = requests.Session()
+    session.mount("https://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16))
+    return session
+
+
+def shared_session(key):
+    """One pooled session per ``key`` (endpoint and TLS settings) for the whole process: the
+    HTTPS connections stay open from one call, and one job, to the next instead of paying a
+    TLS handshake each time. TLS verification and the client certificate are passed with each
+    request, so the key only keeps different endpoints apart."""
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            session = _SESSIONS[key] = pooled_session()
+        return session
 
 
 def new_order_no():

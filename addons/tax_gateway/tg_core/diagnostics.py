@@ -29,6 +29,38 @@ def _step(name, fn):
     }
 
 
+def server_certificate(config):
+    """TLS ≥ 1.2 handshake with the platform, verified against the CA bundle (and presenting the
+    client certificate when set): (TLS version, the server's x509 certificate)."""
+    url = urlsplit(config.base_url)
+    host, port = url.hostname, url.port or 443
+    context = ssl.create_default_context(
+        cafile=config.ca_bundle if isinstance(config.ca_bundle, str) else None
+    )
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if config.client_cert:
+        context.load_cert_chain(*config.client_cert)
+    with socket.create_connection((host, port), timeout=config.connect_timeout) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls_sock:
+            cert = x509.load_der_x509_certificate(tls_sock.getpeercert(binary_form=True))
+            return tls_sock.version(), cert
+
+
+def pem_certificate(path):
+    """The first certificate of a PEM file."""
+    with open(path, "rb") as handle:
+        return x509.load_pem_x509_certificate(handle.read())
+
+
+def expiry(cert):
+    return cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+
+
+def days_left(cert, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (expiry(cert) - now).days
+
+
 def diagnose(client):
     config = client.config
     url = urlsplit(config.base_url)
@@ -45,20 +77,9 @@ def diagnose(client):
             return f"{host}:{port}"
 
     def tls():
-        context = ssl.create_default_context(
-            cafile=config.ca_bundle if isinstance(config.ca_bundle, str) else None
-        )
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        if config.client_cert:
-            context.load_cert_chain(*config.client_cert)
-        with socket.create_connection((host, port), timeout=config.connect_timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=host) as tls_sock:
-                cert = x509.load_der_x509_certificate(tls_sock.getpeercert(binary_form=True))
-                version = tls_sock.version()
-        expires = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
-        days = (expires - datetime.datetime.now(datetime.timezone.utc)).days
-        state["cert_days"] = days
-        return f"{version}, certificate expires in {days} days ({expires:%Y-%m-%d})"
+        version, cert = server_certificate(config)
+        days = state["cert_days"] = days_left(cert)
+        return f"{version}, certificate expires in {days} days ({expiry(cert):%Y-%m-%d})"
 
     def auth():
         client.fetch_token()

@@ -1,1 +1,2 @@
 from . import tax_classification_import
+from . import tax_gateway_reconcile

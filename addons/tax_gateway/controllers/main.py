@@ -1,0 +1,44 @@
+import json
+import logging
+
+from odoo import http
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+
+
+class TaxGatewayCallback(http.Controller):
+    @http.route(
+        "/tax_gateway/callback/<int:provider_id>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def platform_callback(self, provider_id, **_kwargs):
+        """The platform pushes a result (callBackUrl). It is a hint, never trusted: the fapiao
+        of that business key gets a query now instead of at its next poll; the answer is the
+        same whatever was sent, so the URL tells nothing to a stranger."""
+        try:
+            payload = json.loads(request.httprequest.get_data() or b"{}")
+            order_no = str(payload.get("orderNo") or "")[:20] if isinstance(payload, dict) else ""
+        except (ValueError, UnicodeDecodeError):
+            order_no = ""
+        if order_no:
+            # reason: the platform calls without a user; this only schedules a query of a
+            # fapiao of the provider's own company, whose answer is then checked as usual
+            env = request.env(su=True)
+            provider = env["tax.gateway.provider"].browse(provider_id).exists()
+            fapiao = provider and env["tax.fapiao"].search(
+                [
+                    ("company_id", "=", provider.company_id.id),
+                    ("order_no", "=", order_no),
+                    ("state", "=", "issuing"),
+                ],
+                limit=1,
+            )
+            if fapiao:
+                fapiao._enqueue_poll(delay=0)
+                _logger.info("platform callback for fapiao %s: polling now", fapiao.id)
+        return request.make_json_response({"code": "E0000", "describe": ""})

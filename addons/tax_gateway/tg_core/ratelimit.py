@@ -1,0 +1,49 @@
+"""Token bucket: at most ``rate`` calls per second on average, ``burst`` at once.
+
+``take`` is the arithmetic alone (state in, state out), so the Odoo side can keep the bucket in
+a database row shared by every worker process; ``TokenBucket`` is the same for one process.
+"""
+
+import threading
+import time
+
+EPSILON = 1e-9
+
+
+def take(tokens, stamp, now, rate, burst, cost=1.0):
+    """Refill ``tokens`` (as of ``stamp``) up to ``burst`` at ``rate`` per second until ``now``,
+    then take ``cost`` if there is enough.
+
+    Returns (allowed, tokens, stamp, wait): the new state, and when not allowed how many seconds
+    until ``cost`` tokens are there. A ``rate`` of 0 or less means no limit."""
+    if rate <= 0:
+        return True, float(burst), now, 0.0
+    burst = max(float(burst), cost)
+    if tokens is None or stamp is None:
+        tokens, stamp = burst, now  # a new bucket starts full
+    tokens = min(burst, tokens + max(0.0, now - stamp) * rate)
+    if tokens >= cost - EPSILON:  # float refills land a hair short of a whole token
+        return True, max(0.0, tokens - cost), now, 0.0
+    return False, tokens, now, (cost - tokens) / rate
+
+
+class TokenBucket:
+    def __init__(self, rate, burst, clock=time.monotonic, sleep=time.sleep):
+        self.rate, self.burst = float(rate), float(burst)
+        self.clock, self.sleep = clock, sleep
+        self.tokens, self.stamp = None, None
+        self.lock = threading.Lock()
+
+    def acquire(self, max_wait=None):
+        """Take a token, sleeping as needed; returns False (nothing taken) when the wait would
+        exceed ``max_wait`` seconds."""
+        while True:
+            with self.lock:
+                allowed, self.tokens, self.stamp, wait = take(
+                    self.tokens, self.stamp, self.clock(), self.rate, self.burst
+                )
+            if allowed:
+                return True
+            if max_wait is not None and wait > max_wait:
+                return False
+            self.sleep(wait)

@@ -1,0 +1,377 @@
+"""End-to-end connector benchmark: N fapiao issued concurrently through queue_job to the sandbox.
+
+Run by `make bench` (scripts/bench.sh) with the virtualenv's Python, outside `odoo shell`,
+because it needs committed data, a running Odoo server with workers and queue_job's runner, and
+the sandbox platform as its own process. Steps:
+
+1. baseline: Odoo's own create+post of the N invoices, timed in this process;
+2. each invoice gets its fapiao prepared (committed);
+3. Odoo is started (prefork workers, queue_job channel ``root.fapiao``), and 16 web clients
+   click *Issue* on the N fapiao concurrently: the latency of that user-facing request;
+4. the queue drains to the sandbox: time until every fapiao is issued;
+5. duplicates on both sides (business keys issued twice, numbers given twice): goal 0;
+6. connector cost per fapiao = the queue jobs' execution time per fapiao, as a ratio to the
+   baseline post per invoice (goal ≤ 0.5);
+7. the sandbox alone: result queries per second over pooled HTTPS on loopback (goal ≥ 1,000).
+
+Usage: python bench/connector_e2e.py DB CONF RESULT_JSON   (N from BENCH_FAPIAO, default 1000)
+"""
+
+import concurrent.futures
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
+
+from sandbox.testing import SandboxProcess, free_port  # noqa: E402
+from tg_core.client import Config, NuonuoClient  # noqa: E402
+
+CLIENTS = 16
+ISSUER = "bench_issuer"
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def prepare(db, conf, sandbox, count):
+    """Company, provider on the sandbox, issuer, N posted invoices each with a prepared fapiao:
+    committed. Returns (baseline seconds per invoice, fapiao ids, company id)."""
+    import odoo
+    from odoo import SUPERUSER_ID, Command, api
+    from odoo.tools import config
+
+    config.parse_config(["-c", conf, "-d", db])
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env["res.company"].create(
+            {
+                "name": f"Bench 果品批发 {time.time():.0f}",
+                "country_id": env.ref("base.cn").id,
+                "vat": "91110000600037341L",
+                "fapiao_identity_check_amount": 0,
+            }
+        )
+        env.user.company_ids |= company
+        env = env(context={"allowed_company_ids": [company.id]})
+        env["account.chart.template"].try_loading("cn", company, install_demo=False)
+        env["tax.gateway.provider"].search([("company_id", "=", company.id)]).unlink()
+        env["tax.gateway.provider"].create(
+            {
+                "name": "Bench sandbox",
+                "company_id": company.id,
+                "base_url": sandbox.url,
+                "ca_bundle": sandbox.ca,
+                "document_cert_path": sandbox.ca,
+                "app_key": sandbox.APP_KEY,
+                "app_secret": sandbox.APP_SECRET,
+                "poll_interval": 1,
+                "rate_limit": 0,
+                "breaker_min_calls": 1000000,
+            }
+        )
+        user = env["res.users"].search([("login", "=", ISSUER)])
+        values = {
+            "name": "Bench 开票员",
+            "login": ISSUER,
+            "password": ISSUER,
+            "company_id": company.id,
+            "company_ids": [Command.link(company.id)],
+            "groups_id": [
+                Command.link(env.ref("tax_gateway.group_fapiao_issuer").id),
+                Command.link(env.ref("account.group_account_invoice").id),
+            ],
+        }
+        user = user.write(values) and user if user else env["res.users"].create(values)
+        tax = env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
+        code = env["tax.classification"].search([("code", "=", "1010115010100000000")])
+        products = env["product.product"].create(
+            [
+                {
+                    "name": f"苹果 {i}",
+                    "lst_price": 10 + i,
+                    "taxes_id": [Command.set(tax.ids)],
+                    "tax_classification_id": code.id,
+                }
+                for i in range(5)
+            ]
+        )
+        buyer = env["res.partner"].create(
+            {
+                "name": "Bench 买方有限公司",
+                "is_company": True,
+                "vat": "91310000MA1FL0001R",
+                "fapiao_kind": "82",
+            }
+        )
+        cr.commit()
+        start = time.perf_counter()
+        moves = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": buyer.id,
+                    "company_id": company.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": p.id, "quantity": 3 + n % 7, "price_unit": p.lst_price}
+                        )
+                        for p in products
+                    ],
+                }
+                for n in range(count)
+            ]
+        )
+        moves.action_post()
+        env.flush_all()
+        baseline = (time.perf_counter() - start) / count
+        fapiao = env["tax.fapiao"]
+        for move in moves:
+            fapiao |= env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        cr.commit()
+        return baseline, fapiao.ids, company.id
+
+
+def start_odoo(conf, db, port):
+    log = open(tempfile.mktemp(prefix="bench-odoo-", suffix=".log"), "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            str(pathlib.Path(sys.executable).with_name("odoo")),  # the set-up's launcher
+            "-c",
+            conf,
+            "-d",
+            db,
+            f"--db-filter=^{db}$",
+            f"--http-port={port}",
+            f"--gevent-port={free_port()}",
+            "--workers=4",  # 2 for the web clients, 2 for the fapiao channel
+            "--max-cron-threads=1",
+            "--limit-time-real=600",
+            "--load=base,web,queue_job",
+            "--log-level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(120):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/web/login", timeout=2).ok:
+                return proc, log.name
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError(f"Odoo did not start, see {log.name}")
+
+
+def click_issue(port, db, company_id, ids):
+    """CLIENTS web clients, each logged in as the issuer, click Issue on their share of ids."""
+    latencies, errors = [], []
+    lock = threading.Lock()
+
+    def client(share):
+        session = requests.Session()
+        session.post(
+            f"http://127.0.0.1:{port}/web/session/authenticate",
+            json={
+                "params": {"db": os.environ["BENCH_DB_NAME"], "login": ISSUER, "password": ISSUER}
+            },
+            timeout=30,
+        ).raise_for_status()
+        for fapiao_id in share:
+            start = time.perf_counter()
+            answer = session.post(
+                f"http://127.0.0.1:{port}/web/dataset/call_button",
+                json={
+                    "params": {
+                        "model": "tax.fapiao",
+                        "method": "action_submit",
+                        "args": [[fapiao_id]],
+                        "kwargs": {"context": {"allowed_company_ids": [company_id]}},
+                    }
+                },
+                timeout=60,
+            )
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                if not answer.ok or "error" in answer.json():
+                    errors.append(answer.text[:300])
+
+    shares = [ids[i::CLIENTS] for i in range(CLIENTS)]
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(client, shares))
+    return latencies, errors
+
+
+def wait_drained(db, ids, timeout):
+    import psycopg2
+
+    deadline = time.monotonic() + timeout
+    with psycopg2.connect(dbname=db) as conn:
+        while True:
+            with conn.cursor() as cr:
+                cr.execute(
+                    "SELECT state, count(*) FROM tax_fapiao WHERE id = ANY(%s) GROUP BY state",
+                    [ids],
+                )
+                states = dict(cr.fetchall())
+            conn.rollback()
+            if states.get("issued", 0) == len(ids) or time.monotonic() > deadline:
+                return states
+            time.sleep(0.5)
+
+
+def db_figures(db, ids, sandbox):
+    import sqlite3
+
+    import psycopg2
+
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute(
+            "SELECT count(*), count(DISTINCT number), count(DISTINCT order_no) FROM tax_fapiao "
+            "WHERE id = ANY(%s) AND number IS NOT NULL",
+            [ids],
+        )
+        numbered, numbers, keys = cr.fetchone()
+        cr.execute(
+            "SELECT records, exec_time FROM queue_job "
+            "WHERE model_name = 'tax.fapiao' AND state = 'done'"
+        )
+        wanted = set(ids)
+        done = [
+            seconds or 0.0
+            for records, seconds in cr.fetchall()
+            if set((records if isinstance(records, dict) else json.loads(records))["ids"]) & wanted
+        ]
+        jobs, exec_seconds = len(done), sum(done)
+    with sqlite3.connect(sandbox.data_dir / "sandbox.sqlite3") as lite:
+        twice = lite.execute(
+            "SELECT count(*) FROM (SELECT order_no FROM invoices GROUP BY tax_num, order_no "
+            "HAVING count(*) > 1)"
+        ).fetchone()[0]
+        platform_numbers = lite.execute(
+            "SELECT count(*) - count(DISTINCT number) FROM invoices"
+        ).fetchone()[0]
+    return {
+        "fapiao_with_number": numbered,
+        "duplicate_numbers_in_odoo": numbered - numbers,
+        "duplicate_keys_in_odoo": numbered - keys,
+        "business_keys_issued_twice_on_platform": twice,
+        "numbers_given_twice_on_platform": platform_numbers,
+        "jobs_done": jobs,
+        "job_seconds_per_fapiao": exec_seconds / len(ids),
+    }
+
+
+def sandbox_queries_per_second(sandbox, seconds=5.0, threads=8):
+    config = Config(
+        base_url=sandbox.url,
+        app_key=sandbox.APP_KEY,
+        app_secret=sandbox.APP_SECRET,
+        user_tax="91110000600037341L",
+        ca_bundle=sandbox.ca,
+    )
+    order_no = "TGBENCHQUERY0000001"
+    order = {
+        "orderNo": order_no,
+        "invoiceDate": "2026-11-23 10:00:00",
+        "invoiceType": "1",
+        "invoiceLine": "pc",
+        "salerTaxNum": config.user_tax,
+        "salerName": "Bench",
+        "buyerName": "Bench 买方",
+        "invoiceDetail": [
+            {
+                "goodsName": "苹果",
+                "goodsCode": "1010115010100000000",
+                "num": "1",
+                "price": "10",
+                "withTaxFlag": "0",
+                "taxRate": "0.09",
+                "taxExcludedAmount": "10.00",
+                "tax": "0.90",
+                "taxIncludedAmount": "10.90",
+            }
+        ],
+    }
+    NuonuoClient(config).issue(order)
+    count = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker():
+        client = NuonuoClient(config)
+        done = 0
+        while time.monotonic() < stop:
+            client.query(order_no)
+            done += 1
+        with lock:
+            count[0] += done
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    start = time.monotonic()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return count[0] / (time.monotonic() - start)
+
+
+def main(db, conf, out):
+    count = int(os.environ.get("BENCH_FAPIAO", "1000"))
+    sandbox = SandboxProcess(tempfile.mkdtemp(prefix="bench-sandbox-")).start()
+    odoo_proc = None
+    try:
+        baseline, ids, company_id = prepare(db, conf, sandbox, count)
+        port = free_port()
+        odoo_proc, log = start_odoo(conf, db, port)
+        start = time.perf_counter()
+        latencies, errors = click_issue(port, db, company_id, ids)
+        clicked = time.perf_counter() - start
+        states = wait_drained(db, ids, timeout=max(300, count))
+        drained = time.perf_counter() - start
+        figures = db_figures(db, ids, sandbox)
+        qps = sandbox_queries_per_second(sandbox)
+        result = {
+            "benchmark": "connector_e2e",
+            "fapiao": count,
+            "web_clients": CLIENTS,
+            "baseline_post_s_per_invoice": round(baseline, 5),
+            "issue_click_p50_s": round(statistics.median(latencies), 3),
+            "issue_click_p99_s": round(percentile(latencies, 0.99), 3),
+            "click_errors": len(errors),
+            "clicks_per_second": round(count / clicked, 1),
+            "drain_seconds": round(drained, 1),
+            "issued_per_second": round(states.get("issued", 0) / drained, 1),
+            "final_states": states,
+            **{k: round(v, 5) if isinstance(v, float) else v for k, v in figures.items()},
+            "connector_cost_ratio_to_post": round(figures["job_seconds_per_fapiao"] / baseline, 3),
+            "sandbox_queries_per_second": round(qps, 1),
+            "odoo_log": log,
+        }
+        if errors:
+            result["first_error"] = errors[0]
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        pathlib.Path(out).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    finally:
+        if odoo_proc:
+            odoo_proc.terminate()
+            odoo_proc.wait(30)
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
