@@ -15,6 +15,7 @@
         "security/vehicle_invoice_security.xml",
         "views/vehicle_views.xml",
         "views/vehicle_risk_views.xml",
+        "report/tax_fapiao_report.xml",
     ],
     "installable": True,
 }

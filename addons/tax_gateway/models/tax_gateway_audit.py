@@ -1,6 +1,8 @@
 import datetime
 
-from odoo import _, api, fields, models
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -8,6 +10,8 @@ from ..tg_core import audit
 
 ANCHOR_PARAM = "tax_gateway.audit_anchor"
 RETENTION_PARAM = "tax_gateway.audit_retention_years"
+SEAL_LOCK = "SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1 FOR UPDATE"
+SEAL_LOCK_NOWAIT = SEAL_LOCK + " NOWAIT"
 
 
 class TaxGatewayAudit(models.Model):
@@ -15,7 +19,7 @@ class TaxGatewayAudit(models.Model):
 
     _name = "tax.gateway.audit"
     _description = "Fapiao Audit Trail"
-    _order = "sequence desc"
+    _order = "id desc"
     _rec_name = "action"
 
     sequence = fields.Integer(readonly=True, index=True)
@@ -53,22 +57,19 @@ class TaxGatewayAudit(models.Model):
 
     @api.model
     def _append(self, record, action, amount=None, sent=None, received=None, detail=""):
-        """Add one entry for ``record``. ``sent``/``received`` are stored as digests only."""
-        # The chain's head row serialises appends. Locking it in Odoo's REPEATABLE READ
-        # transactions fails with a serialization error when another transaction appended
-        # since this one began (it could not see that entry to link to it): Odoo then retries
-        # the whole request, cron or queue job. An advisory lock alone is not enough here.
-        self.env.cr.execute(
-            "SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1 FOR UPDATE"
-        )
-        last_sequence, last_hash = self.env.cr.fetchone()
+        """Add one entry for ``record``. ``sent``/``received`` are stored as digests only.
+
+        The entry is written in the caller's transaction (it exists only if the action does)
+        but not linked yet: linking needs the previous entry, which a concurrent transaction
+        may be writing, and one lock on the chain for every fapiao action made concurrent
+        users fail under load (found by the connector benchmark). ``_seal`` links the entries
+        once committed: right after this transaction commits, else by the cron."""
         try:
             ip_address = request.httprequest.remote_addr if request else ""
         except RuntimeError:
             ip_address = ""
         entry = self.sudo().create(
             {  # reason: users append, nobody may write the model
-                "sequence": last_sequence + 1,
                 "company_id": record.company_id.id if "company_id" in record._fields else False,
                 "user_id": self.env.uid,
                 "ip_address": ip_address,
@@ -79,21 +80,57 @@ class TaxGatewayAudit(models.Model):
                 "sent_digest": audit.digest(sent) if sent is not None else "",
                 "received_digest": audit.digest(received) if received is not None else "",
                 "detail": detail or "",
-                "prev_hash": last_hash or self._anchor(),
             }
         )
-        entry.flush_recordset()
-        entry.invalidate_recordset(["create_date"])
-        entry_hash = audit.entry_hash(entry.prev_hash, entry._content())
-        self.env.cr.execute(
-            "UPDATE tax_gateway_audit SET hash = %s WHERE id = %s", [entry_hash, entry.id]
-        )
-        self.env.cr.execute(
-            "UPDATE tax_gateway_audit_head SET sequence = %s, hash = %s WHERE id = 1",
-            [entry.sequence, entry_hash],
-        )
-        entry.invalidate_recordset(["hash"])
+        postcommit = self.env.cr.postcommit
+        if not postcommit.data.get("tax_gateway_audit_seal"):
+            postcommit.data["tax_gateway_audit_seal"] = True
+            postcommit.add(self._seal_after_commit)
         return entry
+
+    def _seal_after_commit(self):
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            try:
+                env["tax.gateway.audit"]._seal(wait=False)
+            except (LockNotAvailable, SerializationFailure):
+                cr.rollback()  # another sealer is at work: it, or the cron, links these too
+
+    @api.model
+    def _seal(self, wait=True):
+        """Link the entries not chained yet (committed ones, and this transaction's own), in
+        the order they were written, to the chain:
+        sequence, previous hash, hash. One sealer at a time (the chain head row is locked).
+        Returns how many entries were sealed."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SEAL_LOCK if wait else SEAL_LOCK_NOWAIT)
+        sequence, prev_hash = cr.fetchone()
+        prev_hash = prev_hash or self._anchor()
+        cr.execute("SELECT id FROM tax_gateway_audit WHERE sequence IS NULL ORDER BY id")
+        entries = self.sudo().browse([row[0] for row in cr.fetchall()])
+        for entry in entries:
+            sequence += 1
+            cr.execute(
+                "UPDATE tax_gateway_audit SET sequence = %s, prev_hash = %s WHERE id = %s",
+                [sequence, prev_hash, entry.id],
+            )
+            entry.invalidate_recordset(["sequence", "prev_hash", "create_date"])
+            prev_hash = audit.entry_hash(prev_hash, entry._content())
+            cr.execute(
+                "UPDATE tax_gateway_audit SET hash = %s WHERE id = %s", [prev_hash, entry.id]
+            )
+        if entries:
+            cr.execute(
+                "UPDATE tax_gateway_audit_head SET sequence = %s, hash = %s WHERE id = 1",
+                [sequence, prev_hash],
+            )
+            entries.invalidate_recordset(["hash"])
+        return len(entries)
+
+    @api.model
+    def _cron_seal(self):
+        return self._seal()
 
     def init(self):
         """The chain's head: one row, the last sequence and hash (seeded from the entries)."""
@@ -130,10 +167,13 @@ class TaxGatewayAudit(models.Model):
 
     @api.model
     def _verify_chain(self):
-        """None when every entry is intact, else (sequence, reason) of the first broken one."""
-        self.env.flush_all()
+        """None when every entry is intact, else (sequence, reason) of the first broken one.
+        Entries not linked yet are sealed first."""
+        self._seal()
         self.invalidate_model()  # read what the database holds now, not the cache
-        self.env.cr.execute("SELECT id FROM tax_gateway_audit ORDER BY sequence")
+        self.env.cr.execute(
+            "SELECT id FROM tax_gateway_audit WHERE sequence IS NOT NULL ORDER BY sequence"
+        )
         entries = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
         return audit.verify(
             ((e.sequence, e.prev_hash, e.hash, e._content()) for e in entries), self._anchor()
@@ -168,7 +208,9 @@ class TaxGatewayAudit(models.Model):
         verifiable: the hash of the last dropped entry becomes the anchor."""
         years = int(self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM, 10))
         limit = fields.Datetime.now() - datetime.timedelta(days=365 * years + years // 4)
-        old = self.sudo().search([("create_date", "<", limit)], order="sequence")
+        old = self.sudo().search(
+            [("create_date", "<", limit), ("sequence", "!=", False)], order="sequence"
+        )
         if old:
             self.env["ir.config_parameter"].sudo().set_param(ANCHOR_PARAM, old[-1].hash)
             old.with_context(tax_gateway_audit_purge=True).unlink()

@@ -159,6 +159,10 @@ class TaxRedForm(models.Model):
         self.ensure_one()
         return self.fapiao_id._red_amounts_left(exclude=self)
 
+    def _check_before_send(self):
+        """Every refusal before the form goes to the bureau; the trade add-ons add theirs."""
+        self._check_amounts_left()
+
     def _check_amounts_left(self):
         """Cumulative red never above blue, line by line; a fully reversed fapiao refuses."""
         self.ensure_one()
@@ -216,7 +220,7 @@ class TaxRedForm(models.Model):
             self.env.cr.execute(
                 "SELECT id FROM tax_fapiao WHERE id = %s FOR UPDATE", [form.fapiao_id.id]
             )
-            form._check_amounts_left()
+            form._check_before_send()
             form.write(
                 {
                     "state": "applying",

@@ -54,6 +54,18 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(queued_methods(self.env, fapiao), ["_job_issue"])
         return fapiao
 
+    def outside_client(self):
+        """A client of the same seller that is not Odoo's (another worker, another system)."""
+        return NuonuoClient(
+            Config(
+                base_url=self.sandbox.url,
+                app_key=self.sandbox.APP_KEY,
+                app_secret=self.sandbox.APP_SECRET,
+                user_tax=self.company.vat,
+                ca_bundle=self.sandbox.ca,
+            )
+        )
+
     def run_jobs(self, fapiao):
         """Run the issue job, then the polls it enqueues, as the job runner would."""
         run_queued_jobs(self.env, fapiao)
@@ -93,15 +105,7 @@ class TestConnector(FapiaoCommon):
     def test_job_killed_mid_call_then_requeued(self):
         fapiao = self.submit()
         # the worker sent the request and died before committing: Odoo never saw the answer
-        client = NuonuoClient(
-            Config(
-                base_url=self.sandbox.url,
-                app_key=self.sandbox.APP_KEY,
-                app_secret=self.sandbox.APP_SECRET,
-                user_tax=self.company.vat,
-                ca_bundle=self.sandbox.ca,
-            )
-        )
+        client = self.outside_client()
         lost = client.issue(fapiao._nuonuo_order())
         self.run_jobs(fapiao)  # the requeued job
         self.assertEqual(fapiao.state, "issued")
@@ -187,15 +191,7 @@ class TestConnector(FapiaoCommon):
         outside = self.make_invoice()  # issued on the platform by another system
         order = self.env["tax.fapiao"].new(self.env["tax.fapiao"]._prepare_from_move(outside))
         order.order_no = "TGOUTSIDE0000000001"
-        stray = NuonuoClient(
-            Config(
-                base_url=self.sandbox.url,
-                app_key=self.sandbox.APP_KEY,
-                app_secret=self.sandbox.APP_SECRET,
-                user_tax=self.company.vat,
-                ca_bundle=self.sandbox.ca,
-            )
-        )
+        stray = self.outside_client()
         serial = stray.issue(order._nuonuo_order()).serial
         stray_number = stray.query_serial(serial).number
         self.env.cr.execute(  # the books say 1.00 more than what the bureau issued

@@ -11,7 +11,7 @@ from odoo.tests import HttpCase, tagged
 from .common import FapiaoCommon
 
 NUMBER = "26312000000000000099"
-RADICALS = str.maketrans({"\u2ec6": "角", "\u2ed3": "长", "\u2ec4": "西"})
+RADICALS = str.maketrans({"\u2ec6": "角", "\u2ed3": "长", "\u2ec4": "西", "\u2ecb": "车"})
 
 
 def flat(text):

@@ -6,3 +6,4 @@ from . import tax_fapiao
 from . import account_move
 from . import sale_order
 from . import vehicle_risk
+from . import tax_red_form

@@ -260,3 +260,51 @@ class TestVehicleInvoicing(FapiaoCommon):
         run_queued_jobs(self.env, vehicle)
         self.assertEqual((vehicle.state, vehicle.kind), ("issued", "83"))
         self.assertEqual(len(vehicle.number), 20)
+
+    def red_form(self, fapiao, reason, amount=None, certificate=False):
+        line = fapiao.line_ids
+        amount = line.amount if amount is None else amount
+        return self.env["tax.red.form"].create(
+            {
+                "fapiao_id": fapiao.id,
+                "reason": reason,
+                "vehicle_certificate_returned": certificate,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "blue_line_id": line.id,
+                            "quantity": 1 if amount == line.amount else 0,
+                            "amount": amount,
+                            "tax_amount": round(amount * 0.13, 2),
+                        }
+                    )
+                ],
+            }
+        )
+
+    def test_vehicle_red_letters_follow_the_certificate_of_conformity(self):
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
+        vehicle._submit()
+        vehicle._mark_issued("26312000000000000183", "2026-11-20 10:00:00", serial="S183")
+        # returned without its certificate: refused, nothing sent
+        form = self.red_form(vehicle, "02")
+        with self.assertRaisesRegex(UserError, "certificate of conformity"):
+            form._submit()
+        self.assertEqual(form.state, "draft")
+        # a discount of everything is a return in disguise: refused without the certificate
+        form.reason = "04"
+        with self.assertRaisesRegex(UserError, "only part"):
+            form._submit()
+        # a partial discount is fine without it
+        discount = self.red_form(vehicle, "04", amount=5000.0)
+        form.unlink()
+        discount._submit()
+        self.assertEqual(discount.state, "applying")
+        # the car comes back with its certificate: the rest can be reversed
+        back = self.red_form(
+            vehicle, "02", amount=vehicle.line_ids.amount - 5000.0, certificate=True
+        )
+        back._submit()
+        self.assertEqual(back.state, "applying")
