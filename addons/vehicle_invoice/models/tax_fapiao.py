@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
 VEHICLE_KINDS = ("83", "87")
@@ -55,3 +55,83 @@ class TaxFapiao(models.Model):
             if not self.vehicle_lot_id:
                 raise UserError(_("A motor-vehicle fapiao needs the vehicle's VIN."))
         return res
+
+    # ------------------------------------------------ all or nothing for a deal
+    def _vehicle_deal_siblings(self):
+        """The other blue fapiao of this fapiao's dealer invoice (a deal with a vehicle)."""
+        self.ensure_one()
+        blue = self.move_id.fapiao_ids.filtered(
+            lambda f: f.direction == "blue" and f.state != "cancelled"
+        )
+        return (blue - self) if blue.filtered("vehicle_lot_id") else self.browse()
+
+    def _vehicle_deal_failed(self):
+        """True when a fapiao of this deal was refused for good by the platform."""
+        return any(
+            f.state == "failed" and not f.error_retryable for f in self._vehicle_deal_siblings()
+        )
+
+    def _mark_failed(self, code, message, retryable=False, new_key=False):
+        res = super()._mark_failed(code, message, retryable=retryable, new_key=new_key)
+        if not retryable:
+            for fapiao in self.filtered(lambda f: f.direction == "blue"):
+                fapiao._vehicle_undo_deal()
+        return res
+
+    def _mark_issued(self, number, issue_date, serial=None):
+        res = super()._mark_issued(number, issue_date, serial=serial)
+        # a part that was still with the platform when another part failed
+        if self.direction == "blue" and self._vehicle_deal_failed():
+            self._vehicle_reverse_parts(self)
+        return res
+
+    def _vehicle_undo_deal(self):
+        """A deal's fapiao go out all or none: when one is refused for good, the parts not
+        sent yet go back to draft and the parts already issued are reversed by red letter
+        (开票有误); parts still with the platform are reversed when their number comes."""
+        siblings = self._vehicle_deal_siblings()
+        if not siblings:
+            return
+        siblings.filtered(lambda f: f.state == "to_issue").write({"state": "draft"})
+        issued = siblings.filtered(lambda f: f.state in ("issued", "partially_reversed"))
+        self._vehicle_reverse_parts(issued)
+        self.move_id.message_post(
+            body=_(
+                "Fapiao %(failed)s of this deal was refused by the platform (%(code)s): the "
+                "deal is invoiced all or nothing, so %(issued)s issued part(s) are reversed by "
+                "red letter and the others wait as drafts. Correct the cause, then issue the "
+                "deal again.",
+                failed=self.display_name,
+                code=self.error_code,
+                issued=len(issued),
+            )
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Deal half issued: parts reversed"),
+            note=self.error_message,
+            user_id=self._manager_user().id,
+        )
+
+    def _vehicle_reverse_parts(self, parts):
+        forms = self.env["tax.red.form"]
+        for blue in parts:
+            left = blue._red_amounts_left()
+            lines = [
+                Command.create(
+                    {
+                        "blue_line_id": line.id,
+                        "quantity": line.quantity,
+                        "amount": float(left[line.id][0]),
+                        "tax_amount": float(left[line.id][1]),
+                    }
+                )
+                for line in blue.line_ids
+                if left[line.id][0] > 0
+            ]
+            if lines:
+                forms |= forms.create({"fapiao_id": blue.id, "reason": "01", "line_ids": lines})
+        # reason: no user asks for these red letters: the platform refused part of a deal and
+        # the dealer's all-or-nothing rule (configured by a Fapiao Manager) reverses the rest
+        forms._send()
+        return forms

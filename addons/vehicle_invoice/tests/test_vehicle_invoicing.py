@@ -308,3 +308,38 @@ class TestVehicleInvoicing(FapiaoCommon):
         )
         back._submit()
         self.assertEqual(back.state, "applying")
+
+    def test_a_deal_half_refused_is_undone_by_red_letters(self):
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        move = self.invoice(order)
+        fapiao = self.prepare(move)
+        vehicle = fapiao.filtered("vehicle_lot_id")
+        mats = fapiao.filtered(lambda f: f.amount_untaxed == 800.0)  # accessories
+        plates = fapiao - vehicle - mats  # services
+        fapiao._submit()
+        vehicle._mark_issued("26312000000000000283", "2026-11-20 10:00:00", serial="S283")
+        plates.state = "issuing"  # with the platform when the refusal comes
+        mats._mark_failed("E9138", "商品编码错误", retryable=False)
+        red = self.env["tax.red.form"].search([("fapiao_id", "=", vehicle.id)])
+        self.assertEqual((red.state, red.reason), ("applying", "01"))
+        self.assertEqual(abs(red.amount_total), vehicle.amount_total)
+        self.assertTrue(red.full_reversal)
+        self.assertEqual(plates.state, "issuing")
+        self.assertIn("all or nothing", move.message_ids[0].body)
+        # the part that was in flight is reversed as soon as its number comes
+        plates._mark_issued("26312000000000000284", "2026-11-20 10:00:05", serial="S284")
+        self.assertEqual(
+            self.env["tax.red.form"].search([("fapiao_id", "=", plates.id)]).state, "applying"
+        )
+
+    def test_a_retryable_failure_undoes_nothing(self):
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        fapiao = self.prepare(self.invoice(order))
+        vehicle = fapiao.filtered("vehicle_lot_id")
+        fapiao._submit()
+        vehicle._mark_issued("26312000000000000285", "2026-11-20 10:00:00", serial="S285")
+        (fapiao - vehicle)[0]._mark_failed("24", "签章失败", retryable=True)
+        self.assertFalse(self.env["tax.red.form"].search([("fapiao_id", "=", vehicle.id)]))
+        self.assertEqual((fapiao - vehicle)[1].state, "to_issue")
