@@ -688,6 +688,8 @@ class TaxFapiao(models.Model):
         documents = [("xml", "application/xml", xml)]
         if result.files.get("pdfUrl"):
             documents.append(("pdf", "application/pdf", client.download(result.files["pdfUrl"])))
+        if result.files.get("ofdUrl"):  # the original voucher, when the platform gives it
+            documents.append(("ofd", "application/ofd", client.download(result.files["ofdUrl"])))
         if result.files.get("signatureUrl"):
             documents.append(("sig", "text/plain", sig.encode("ascii")))
         self.env["ir.attachment"].create(
