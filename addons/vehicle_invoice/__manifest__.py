@@ -17,5 +17,9 @@
         "views/vehicle_risk_views.xml",
         "report/tax_fapiao_report.xml",
     ],
+    "demo": ["demo/vehicle_invoice_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["vehicle_invoice/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

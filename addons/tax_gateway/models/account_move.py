@@ -375,7 +375,19 @@ class AccountMove(models.Model):
             raise UserError(_("Fapiao are prepared from customer invoices."))
         if self.state != "posted":
             raise UserError(_("Post invoice %s before preparing its fapiao.", self.name))
-        blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue" and f.state != "cancelled")
+        blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue")
+        live = blue.filtered(lambda f: f.state not in ("cancelled", "voided", "reversed"))
+        if not live and blue.filtered(lambda f: f.state == "reversed"):
+            # fully reversed: issued again after an error (开票有误), never after a credit note
+            if self.reversal_move_ids.filtered(lambda m: m.state == "posted"):
+                raise UserError(
+                    _(
+                        "The fapiao of %s were reversed and the invoice is credited: there is "
+                        "nothing left to invoice.",
+                        self.name,
+                    )
+                )
+        blue = live
         if not blue:
             if not self._fapiao_product_lines():
                 raise ValidationError(_("Invoice %s has no product line to invoice.", self.name))

@@ -50,6 +50,20 @@ class ResCompany(models.Model):
             refuse_without_identity(self.env)
         return super().write(vals)
 
+    def _fapiao_demo_provider(self):
+        """Demo: the company's provider on the sandbox platform that `make demo` starts."""
+        self.ensure_one()
+        return self.env["tax.gateway.provider"].create(
+            {
+                "name": "诺诺（沙箱）",
+                "company_id": self.id,
+                "environment": "sandbox",
+                "base_url": config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
+                "ca_bundle": config.get("fapiao_sandbox_ca") or False,
+                "poll_interval": 2,
+            }
+        )
+
     def _tax_gateway_demo(self):
         """Demo: provider on the sandbox, fruit products with tax codes, posted invoices with a
         prepared fapiao each, ready to be issued from the web client."""
@@ -57,16 +71,7 @@ class ResCompany(models.Model):
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         admin = env.ref("base.user_admin")
         admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
-        env["tax.gateway.provider"].create(
-            {
-                "name": "诺诺（沙箱）",
-                "company_id": company.id,
-                "environment": "sandbox",
-                "base_url": config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
-                "ca_bundle": config.get("fapiao_sandbox_ca") or False,
-                "poll_interval": 2,
-            }
-        )
+        company._fapiao_demo_provider()
         tax_9 = env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
         codes = env["tax.classification"]
         fruit = env["product.category"].create(

@@ -44,7 +44,20 @@ class I18nCompleteCase(TransactionCase):
         )
 
 
-class FapiaoCommon(AccountTestInvoicingCommon):
+class SandboxRequestsMixin:
+    """For test cases that talk to the sandbox platform with the connector's client."""
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's test harness routes every requests call through this handler (it lets
+        # 127.0.0.1 through and blocks the rest) but compares ``timeout`` with an int, which
+        # breaks on requests' (connect, read) tuples: hand it the larger of the two.
+        if isinstance(kw.get("timeout"), tuple):
+            kw["timeout"] = max(kw["timeout"])
+        return super()._request_handler(s, r, **kw)
+
+
+class FapiaoCommon(SandboxRequestsMixin, AccountTestInvoicingCommon):
     """A Chinese company on the `cn` chart, a fapiao issuer, a buyer with a valid USCC and
     products carrying tax classification codes. Shared by the trade add-ons' tests."""
 
@@ -97,15 +110,6 @@ class FapiaoCommon(AccountTestInvoicingCommon):
             }
         )
         cls.env.user.groups_id |= cls.env.ref("tax_gateway.group_fapiao_manager")
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's test harness routes every requests call through this handler (it lets
-        # 127.0.0.1 through and blocks the rest) but compares ``timeout`` with an int, which
-        # breaks on requests' (connect, read) tuples: hand it the larger of the two.
-        if isinstance(kw.get("timeout"), tuple):
-            kw["timeout"] = max(kw["timeout"])
-        return super()._request_handler(s, r, **kw)
 
     @staticmethod
     def make_uscc(first17):

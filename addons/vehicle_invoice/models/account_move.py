@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.tax_gateway.tg_core import FapiaoError, money
@@ -22,9 +22,60 @@ class AccountMoveLine(models.Model):
         help="The vehicle this line sells: one line, one vehicle, one motor-vehicle fapiao.",
     )
 
+    def _vehicle_reference_price(self):
+        """Stand-alone price of the line, tax included, for strategies that spread a bundle:
+        the VIN's guide price for a vehicle, the product's sales price otherwise (0: none)."""
+        self.ensure_one()
+        if self.vehicle_lot_id.guide_price:
+            return money.D(self.vehicle_lot_id.guide_price)
+        price = money.D(self.product_id.lst_price) * money.D(self.quantity)
+        if not price:
+            return money.D("0")
+        taxes = self.tax_ids.compute_all(
+            float(price), currency=self.currency_id, product=self.product_id
+        )
+        return money.cents(taxes["total_included"])
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    vehicle_deal_undone = fields.Boolean(
+        compute="_compute_vehicle_deal_undone",
+        help="A part of this deal was refused for good by the platform: the rest was undone "
+        "(drafts, red letters) and the deal can be prepared again once the cause is fixed.",
+    )
+
+    @api.depends("fapiao_ids.state", "fapiao_ids.error_retryable")
+    def _compute_vehicle_deal_undone(self):
+        for move in self:
+            blue = move.fapiao_ids.filtered(lambda f: f.direction == "blue")
+            move.vehicle_deal_undone = bool(blue.filtered("vehicle_lot_id")) and any(
+                f.state == "failed" and not f.error_retryable for f in blue
+            )
+
+    def action_vehicle_prepare_again(self):
+        """After a deal was undone: once every issued part is reversed, cancel the leftover
+        drafts and the refused part and prepare the whole deal again, validated together."""
+        self.ensure_one()
+        if not self.vehicle_deal_undone:
+            raise UserError(_("Invoice %s has no undone deal to prepare again.", self.name))
+        blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue")
+        waiting = blue.filtered(
+            lambda f: f.state in ("to_issue", "issuing", "issued", "partially_reversed")
+        )
+        if waiting:
+            raise UserError(
+                _(
+                    "Fapiao %s of this deal are not reversed yet (their red letters are with "
+                    "the bureau, or they are still with the platform): the deal is prepared "
+                    "again once nothing of it is left issued.",
+                    ", ".join(waiting.mapped("display_name")),
+                )
+            )
+        blue.filtered(lambda f: f.state in ("draft", "failed")).action_cancel()
+        self.message_post(body=_("The deal is prepared again after its parts were undone."))
+        return self.action_prepare_fapiao()
 
     def _fapiao_split_values(self):
         lines = self._fapiao_product_lines()
@@ -43,12 +94,29 @@ class AccountMove(models.Model):
                 role=line.product_id.product_tmpl_id._vehicle_role(),
                 category=line.product_id.categ_id.complete_name or "",
                 sequence=line.sequence,
+                total=money.cents(line.price_total),
+                reference=line._vehicle_reference_price(),
+                rate=money.D(
+                    sum(
+                        line.tax_ids.filtered(lambda t: t.amount_type == "percent").mapped("amount")
+                    )
+                )
+                / 100,
             )
             for line in lines
         ]
         try:
             groups = strategies.split(items, self.company_id.vehicle_split_strategy)
         except strategies.StrategyError as err:
+            if err.code == "no_reference":
+                raise UserError(
+                    _(
+                        "Line %s has neither a price nor a stand-alone price (guide price of "
+                        "the vehicle, sales price of the product): the bundle cannot be spread "
+                        "over it.",
+                        lines.browse(err.params["key"]).display_name,
+                    )
+                ) from err
             raise UserError(
                 _(
                     "Split strategy %(strategy)s failed (%(code)s).",
@@ -61,10 +129,34 @@ class AccountMove(models.Model):
         for group in groups:
             group_lines = lines.browse(group.keys)
             if group.role == "vehicle":
-                values.append(self._vehicle_fapiao_values(group_lines))
+                vals = self._vehicle_fapiao_values(group_lines)
             else:
-                values.append(Fapiao._prepare_from_move(self, lines=group_lines))
+                vals = Fapiao._prepare_from_move(self, lines=group_lines)
+            if group.totals is not None:
+                self._vehicle_apply_totals(vals, dict(zip(group.keys, group.totals, strict=False)))
+            values.append(vals)
         return values
+
+    @api.model
+    def _vehicle_apply_totals(self, vals, totals):
+        """Give the fapiao lines the tax-included totals a strategy allocated (by_ratio):
+        amount = total / (1 + rate) to the cent, tax = the rest, unit price follows."""
+        for command in vals["line_ids"]:
+            line = command[2]
+            total = totals[line["move_line_id"]]
+            rate = money.D(line["tax_rate"])
+            amount = money.cents(total / (1 + rate))
+            quantity = money.D(line["quantity"])
+            line.update(
+                amount=float(amount),
+                tax_amount=float(total - amount),
+                unit_price=float((amount / quantity).quantize(money.D("0.00000001")))
+                if quantity
+                else 0.0,
+            )
+        if vals.get("vehicle_lot_id"):
+            # the contract's price of this car is its share of the bundle
+            vals["vehicle_sold_total"] = float(sum(totals.values()))
 
     def _vehicle_check_lines(self, lines):
         for line in lines.filtered(lambda ln: ln.product_id.vehicle_ok):

@@ -93,7 +93,7 @@ class TestVehicleInvoicing(FapiaoCommon):
             }
         )
 
-    def sell(self, cars=2, partner=None):
+    def sell(self, cars=2, partner=None, mats_price=800.0):
         order = self.env["sale.order"].create(
             {
                 "partner_id": (partner or self.person).id,
@@ -111,7 +111,7 @@ class TestVehicleInvoicing(FapiaoCommon):
                         {
                             "product_id": self.mats.id,
                             "product_uom_qty": 1,
-                            "price_unit": 800.0,
+                            "price_unit": mats_price,
                             "tax_id": [Command.set(self.tax_13.ids)],
                         }
                     ),
@@ -235,7 +235,46 @@ class TestVehicleInvoicing(FapiaoCommon):
         self.assertEqual(len(fapiao), 2)
         self.assertEqual(len((fapiao - fapiao.filtered("vehicle_lot_id")).line_ids), 2)
 
-    def test_motor_vehicle_fapiao_issued_over_the_wire(self):
+    def test_split_by_ratio_spreads_the_bundle_over_stand_alone_prices(self):
+        """Mats given with the car (0.00) get their share of what the buyer paid."""
+        self.company.vehicle_split_strategy = "by_ratio"
+        self.vins[0].guide_price = 180000.0  # tax included
+        self.mats.lst_price = 800.0  # 904.00 with VAT
+        order = self.sell(cars=1, mats_price=0.0)
+        self.deliver(order, self.vins[:1])
+        move = self.invoice(order)
+        self.assertEqual(move.amount_total, 170065.0)  # 169,500 car + 0 mats + 565 plates
+        fapiao = self.prepare(move)
+        vehicle = fapiao.filtered("vehicle_lot_id")
+        mats = fapiao.filtered(lambda f: f.line_ids.product_id == self.mats)
+        plates = fapiao - vehicle - mats
+        # 170,065 over 180,000 : 904 : 565 (the plates' list price 1.00 is below what they
+        # were sold for, so they weigh 565): largest remainder, to the cent
+        self.assertEqual(
+            [(f.amount_untaxed, f.amount_tax, f.amount_total) for f in vehicle + mats + plates],
+            [
+                (149281.70, 19406.62, 168688.32),
+                (749.73, 97.46, 847.19),
+                (468.58, 60.91, 529.49),
+            ],
+        )
+        self.assertEqual(sum(fapiao.mapped("amount_total")), move.amount_total)
+        self.assertEqual(vehicle.vehicle_sold_total, 168688.32)  # its share of the contract
+        self.assertEqual(mats.line_ids.unit_price, 749.73)
+        for f in fapiao:
+            f._check_before_issue()  # the platform's own arithmetic holds on every part
+
+    def test_split_by_ratio_refuses_a_gift_without_a_price(self):
+        self.company.vehicle_split_strategy = "by_ratio"
+        self.mats.lst_price = 0.0
+        order = self.sell(cars=1, mats_price=0.0)
+        self.deliver(order, self.vins[:1])
+        move = self.invoice(order)
+        with self.assertRaisesRegex(UserError, "neither a price nor a stand-alone price"):
+            self.prepare(move)
+        self.assertFalse(move.fapiao_ids)
+
+    def sandbox_provider(self):
         sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
         self.addCleanup(sandbox.stop)
         self.env["tax.gateway.provider"].create(
@@ -250,6 +289,10 @@ class TestVehicleInvoicing(FapiaoCommon):
                 "poll_interval": 1,
             }
         )
+        return sandbox
+
+    def test_motor_vehicle_fapiao_issued_over_the_wire(self):
+        self.sandbox_provider()
         order = self.sell(cars=1)
         self.deliver(order, self.vins[:1])
         vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
@@ -332,6 +375,47 @@ class TestVehicleInvoicing(FapiaoCommon):
         self.assertEqual(
             self.env["tax.red.form"].search([("fapiao_id", "=", plates.id)]).state, "applying"
         )
+
+    def test_an_undone_deal_is_prepared_again_once_its_parts_are_reversed(self):
+        sandbox = self.sandbox_provider()
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        move = self.invoice(order)
+        fapiao = self.prepare(move)
+        vehicle = fapiao.filtered("vehicle_lot_id")
+        mats = fapiao.filtered(lambda f: f.amount_untaxed == 800.0)
+        plates = fapiao - vehicle - mats
+        vehicle._submit()
+        run_queued_jobs(self.env, vehicle)
+        self.assertEqual(vehicle.state, "issued")
+        sandbox.fault("fail_issue")  # the platform refuses the next fapiao for good (22)
+        mats._submit()
+        run_queued_jobs(self.env, mats)
+        self.assertEqual((mats.state, mats.error_retryable), ("failed", False))
+        self.assertEqual(plates.state, "draft")
+        self.assertTrue(move.vehicle_deal_undone)
+        red = self.env["tax.red.form"].search([("fapiao_id", "=", vehicle.id)])
+        self.assertEqual(red.reason, "01")
+        # the car's red letter is not issued yet: nothing is prepared, nothing changes
+        with self.assertRaisesRegex(UserError, "not reversed yet"):
+            move.action_vehicle_prepare_again()
+        self.assertEqual((mats.state, plates.state), ("failed", "draft"))
+        run_queued_jobs(self.env, red)
+        self.assertEqual((red.state, vehicle.state), ("issued", "reversed"))
+        # the VIN is free again; the leftovers are cancelled and the whole deal comes back
+        move.action_vehicle_prepare_again()
+        self.assertEqual((mats.state, plates.state), ("cancelled", "cancelled"))
+        again = move.fapiao_ids.filtered(lambda f: f.direction == "blue" and f.state == "draft")
+        self.assertEqual(len(again), 3)
+        self.assertEqual(again.filtered("vehicle_lot_id").vehicle_lot_id, self.vins[0])
+        self.assertEqual(sum(again.mapped("amount_total")), move.amount_total)
+        self.assertFalse(move.vehicle_deal_undone)
+        move.action_prepare_fapiao()  # opens the fresh drafts, prepares nothing more
+        self.assertEqual(len(move.fapiao_ids.filtered(lambda f: f.state == "draft")), 3)
+        again._submit()
+        run_queued_jobs(self.env, again)
+        self.assertEqual(set(again.mapped("state")), {"issued"})
+        self.assertEqual(len(set(again.mapped("number"))), 3)
 
     def test_a_retryable_failure_undoes_nothing(self):
         order = self.sell(cars=1)

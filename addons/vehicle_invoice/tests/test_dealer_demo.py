@@ -1,0 +1,74 @@
+"""The demo dealer end to end: its data, then a Chromium tour from a delivered vehicle sale to
+fapiao issued by the sandbox platform over HTTPS."""
+
+import tempfile
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
+from odoo.addons.tax_gateway.tests.common import SandboxRequestsMixin, run_queued_jobs
+
+
+@tagged("post_install", "-at_install")
+class TestDealerDemo(SandboxRequestsMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dealer = cls.env.ref("vehicle_invoice.demo_company_dealer", raise_if_not_found=False)
+        if not cls.dealer:
+            cls.skipTest(cls, "demo data not installed")
+        cls.orders = cls.env["sale.order"].search([("company_id", "=", cls.dealer.id)], order="id")
+
+    def test_demo_shows_a_deal_at_each_step(self):
+        invoiced, delivered, quotation = self.orders
+        self.assertEqual(quotation.state, "draft")
+        self.assertEqual((delivered.state, delivered.invoice_status), ("sale", "to invoice"))
+        fapiao = invoiced.invoice_ids.fapiao_ids
+        self.assertEqual(len(fapiao), 3)  # the SUV; mats and film together; the plates
+        self.assertEqual(set(fapiao.mapped("state")), {"draft"})
+        car = fapiao.filtered("vehicle_lot_id")
+        self.assertEqual(car.kind, "81")  # a company asked for 专票: 一车一票
+        self.assertIn("一车一票", car.remark)
+        self.assertEqual(sum(fapiao.mapped("amount_total")), invoiced.amount_total)
+        lots = self.env["stock.lot"].search([("company_id", "=", self.dealer.id)])
+        self.assertEqual(len(lots), 6)
+        self.assertFalse(any(lots.mapped("vin_warning")))  # valid check digits
+        self.assertEqual(
+            len(self.env["vehicle.risk.rule"].search([("company_id", "=", self.dealer.id)])), 3
+        )
+
+    def test_tour_from_a_vehicle_sale_to_its_issued_fapiao(self):
+        sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        self.addCleanup(sandbox.stop)
+        provider = self.env["tax.gateway.provider"].search([("company_id", "=", self.dealer.id)])
+        provider.write(
+            {
+                "base_url": sandbox.url,
+                "ca_bundle": sandbox.ca,
+                "app_key": sandbox.APP_KEY,
+                "app_secret": sandbox.APP_SECRET,
+            }
+        )
+        self.env.ref("base.user_admin").write(
+            {
+                "company_ids": [Command.link(self.dealer.id)],
+                "company_id": self.dealer.id,
+                "groups_id": [Command.link(self.env.ref("tax_gateway.group_fapiao_issuer").id)],
+            }
+        )
+        order = self.orders[1]
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "vehicle_invoice_sale_to_fapiao",
+            login="admin",
+        )
+        fapiao = order.invoice_ids.fapiao_ids
+        self.assertEqual(len(fapiao), 3)  # the car, the recorder, the first service
+        self.assertEqual(set(fapiao.mapped("state")), {"to_issue"})
+        run_queued_jobs(self.env, fapiao)
+        self.assertEqual(set(fapiao.mapped("state")), {"issued"})
+        car = fapiao.filtered("vehicle_lot_id")
+        self.assertEqual((car.kind, car.amount_total), ("83", 115000.0))
+        self.assertEqual(len(set(fapiao.mapped("number"))), 3)
+        self.assertEqual(order.invoice_ids.fapiao_state, "issued")
