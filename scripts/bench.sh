@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: benchmarks inside Odoo on a scratch database; prints a table, writes bench/results/.
-# BENCH_ONLY=connector runs only the connector end to end (BENCH_FAPIAO fapiao, default 1000).
+# BENCH_ONLY=connector runs only the connector end to end (BENCH_FAPIAO fapiao, default 1000);
+# BENCH_ONLY=vehicle only the dealer end to end (BENCH_DEALS deals, default 500, and the race).
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 ensure_pg
@@ -19,7 +20,7 @@ else
     || die "install failed, see $STATE/log/bench-install.log"
 fi
 mkdir -p "$ROOT/bench/results"
-if [ "${BENCH_ONLY:-}" != connector ]; then
+if [ -z "${BENCH_ONLY:-}" ]; then
   odoo shell --addons-path="$(odoo_addons_path)" -d "$db" --log-level=warn --no-http \
     < <(echo "import runpy, sys; sys.argv = ['bench', '$ROOT/bench'] + '${BENCH_ARGS:-}'.split(); g = runpy.run_path('$ROOT/bench/run.py'); g['main'](env)")
 fi
@@ -36,6 +37,13 @@ fapiao_key_file = $(ensure_key_file "$STATE/fapiao-bench.key")
 [queue_job]
 channels = root:2,root.fapiao:2
 CONF
-say "Connector end to end: ${BENCH_FAPIAO:-1000} fapiao through queue_job to the sandbox"
-python "$ROOT/bench/connector_e2e.py" "$db" "$conf" \
-  "$ROOT/bench/results/connector-$(date +%Y%m%d-%H%M%S).json"
+if [ "${BENCH_ONLY:-connector}" = connector ]; then
+  say "Connector end to end: ${BENCH_FAPIAO:-1000} fapiao through queue_job to the sandbox"
+  python "$ROOT/bench/connector_e2e.py" "$db" "$conf" \
+    "$ROOT/bench/results/connector-$(date +%Y%m%d-%H%M%S).json"
+fi
+if [ "${BENCH_ONLY:-vehicle}" = vehicle ]; then
+  say "Dealer end to end: ${BENCH_DEALS:-500} deals split and issued, and a race of 8 issuers"
+  python "$ROOT/bench/vehicle_e2e.py" "$db" "$conf" \
+    "$ROOT/bench/results/vehicle-$(date +%Y%m%d-%H%M%S).json"
+fi

@@ -234,9 +234,13 @@ class AccountMove(models.Model):
         orders = self.invoice_line_ids.sale_line_ids.order_id
         if not orders:
             return
-        # concurrent clerks queue here: the sums below are read under the row locks
+        # Concurrent clerks queue here. A row lock alone is not enough: under REPEATABLE READ
+        # the sums below come from the transaction's snapshot, which may predate the fapiao
+        # another clerk has just committed. Writing the rows makes PostgreSQL refuse the later
+        # transaction (serialization failure) instead; Odoo retries the request, and the retry
+        # sees the other fapiao.
         self.env.cr.execute(
-            "SELECT id FROM sale_order WHERE id IN %s FOR UPDATE", [tuple(orders.ids)]
+            "UPDATE sale_order SET write_date = write_date WHERE id IN %s", [tuple(orders.ids)]
         )
         new = sum(
             (

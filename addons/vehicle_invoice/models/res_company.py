@@ -88,7 +88,12 @@ class ResCompany(models.Model):
         plates = make("上牌代办服务", agency, 471.70, tax_6, type="service")
         first_service = make("首次保养", service, 530.97, tax_13, type="service")
 
-        warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+        # Odoo creates a new company's warehouse only in test mode; a demo run is not one
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        ) or env["stock.warehouse"].create(
+            {"name": "申联展厅", "code": "SL", "company_id": company.id}
+        )
         lots = env["stock.lot"]
         for car, wmi_serial, model, kind, seats, guide in (
             (lavida, "LSVAL6BR{:08d}", "SVW7151LUD", "轿车", 5, 120000.0),

@@ -3,8 +3,12 @@ fapiao issued by the sandbox platform over HTTPS."""
 
 import tempfile
 
-from odoo import Command
-from odoo.tests import HttpCase, tagged
+from psycopg2.errors import SerializationFailure
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
 from odoo.addons.tax_gateway.tests.common import SandboxRequestsMixin, run_queued_jobs
@@ -72,3 +76,57 @@ class TestDealerDemo(SandboxRequestsMixin, HttpCase):
         self.assertEqual((car.kind, car.amount_total), ("83", 115000.0))
         self.assertEqual(len(set(fapiao.mapped("number"))), 3)
         self.assertEqual(order.invoice_ids.fapiao_state, "issued")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentClerks(TransactionCase):
+    """Two clerks prepare the fapiao of two invoices of the same order at the same moment, in
+    transactions of their own (committed data, real cursors)."""
+
+    def test_the_later_clerk_cannot_invoice_what_the_first_just_did(self):
+        dealer = self.env.ref("vehicle_invoice.demo_company_dealer", raise_if_not_found=False)
+        if not dealer:
+            self.skipTest("demo data not installed")
+        registry = self.env.registry
+        context = {"allowed_company_ids": [dealer.id], "lang": "en_US"}
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            mats = env["product.product"].search(
+                [("company_id", "=", dealer.id), ("name", "=", "全包围脚垫")]
+            )
+            order = env["sale.order"].create(
+                {
+                    "partner_id": env["res.partner"].create({"name": "并发测试车主"}).id,
+                    "company_id": dealer.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": mats.id, "product_uom_qty": 1, "price_unit": 800.0}
+                        )
+                    ],
+                }
+            )
+            order.action_confirm()
+            first = order._create_invoices()
+            second = first.copy()
+            second.invoice_line_ids.sale_line_ids = order.order_line
+            (first + second).action_post()
+            # each invoice alone is within the order; both together would double it
+        with registry.cursor() as cr1, registry.cursor() as cr2:
+            clerk1 = api.Environment(cr1, SUPERUSER_ID, context)
+            clerk2 = api.Environment(cr2, SUPERUSER_ID, context)
+            cr2.execute("SELECT 1 FROM sale_order LIMIT 1")  # clerk 2's snapshot starts here
+            clerk1["account.move"].browse(first.id).action_prepare_fapiao()
+            cr1.commit()
+            # the snapshot of clerk 2 does not see clerk 1's fapiao: PostgreSQL refuses
+            with self.assertRaises(SerializationFailure), mute_logger("odoo.sql_db"):
+                clerk2["account.move"].browse(second.id).action_prepare_fapiao()
+            cr2.rollback()
+            clerk2.invalidate_all()
+            # Odoo retries the request: now the first clerk's fapiao counts
+            with self.assertRaisesRegex(UserError, "never more invoiced than sold"):
+                clerk2["account.move"].browse(second.id).action_prepare_fapiao()
+            cr2.rollback()
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            self.assertEqual(len(env["account.move"].browse(first.id).fapiao_ids), 1)
+            self.assertFalse(env["account.move"].browse(second.id).fapiao_ids)
