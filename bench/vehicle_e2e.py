@@ -302,7 +302,10 @@ def main(db, conf, out):
     count = int(os.environ.get("BENCH_DEALS", "500"))
     config.parse_config(["-c", conf, "-d", db])
     registry = odoo.modules.registry.Registry(db)
-    sandbox = SandboxProcess(tempfile.mkdtemp(prefix="bench-sandbox-")).start()
+    # the monthly credit line must hold N deals of ~117,000 (the default 10 million does not)
+    sandbox = SandboxProcess(
+        tempfile.mkdtemp(prefix="bench-sandbox-"), extra=["--credit-line", "1000000000.00"]
+    ).start()
     try:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

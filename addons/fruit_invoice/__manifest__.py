@@ -15,6 +15,11 @@
         "security/fruit_invoice_security.xml",
         "data/fruit_invoice_data.xml",
         "views/fruit_invoice_views.xml",
+        "report/fruit_batch_report_views.xml",
     ],
+    "demo": ["demo/fruit_invoice_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["fruit_invoice/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

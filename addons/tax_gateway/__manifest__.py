@@ -27,6 +27,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/tax_classification_import_views.xml",
+        "wizards/tax_buyer_import_views.xml",
         "wizards/tax_gateway_reconcile_views.xml",
         "views/tax_gateway_menus.xml",
         "report/tax_fapiao_report.xml",

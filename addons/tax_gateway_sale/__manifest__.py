@@ -10,7 +10,12 @@
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
     "depends": ["tax_gateway", "sale"],
-    "data": ["views/sale_order_views.xml"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/tax_gateway_sale_security.xml",
+        "views/sale_order_views.xml",
+        "views/tax_fapiao_consistency_views.xml",
+    ],
     "installable": True,
     "auto_install": True,
 }

@@ -69,6 +69,16 @@ class AccountMove(models.Model):
     def _fapiao_move_types(self):
         return (*super()._fapiao_move_types(), "in_invoice")
 
+    def action_prepare_fapiao(self):
+        """Customers invoiced on request: the fapiao prepared when they ask waits for finance."""
+        action = super().action_prepare_fapiao()
+        if (
+            self.move_type == "out_invoice"
+            and self.commercial_partner_id.fruit_fapiao_policy == "on_request"
+        ):
+            self.fapiao_ids._fruit_ask_approval()
+        return action
+
     def _fapiao_split_values(self):
         if self.move_type != "in_invoice":
             return super()._fapiao_split_values()

@@ -8,12 +8,18 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     fruit_fapiao_policy = fields.Selection(
-        [("manual", "Manual"), ("after_payment", "Automatic after payment")],
+        [
+            ("manual", "Manual"),
+            ("after_payment", "Automatic after payment"),
+            ("on_request", "On request, approved by finance"),
+        ],
         string="Fapiao Policy",
         default="manual",
         required=True,
         help="Automatic after payment: once an invoice of this customer is paid, its fapiao is "
-        "prepared and issued after the delay, without anyone clicking.",
+        "prepared and issued after the delay, without anyone clicking. On request: a fapiao "
+        "prepared when the customer asks for it waits for a Fapiao Manager's approval before "
+        "it can be issued.",
     )
     fruit_fapiao_delay = fields.Integer(
         string="Fapiao Delay (days)",

@@ -45,6 +45,14 @@ MESSAGES = {
     "tax_table_no_name": _lt("Code %(value)s has no name."),
     "tax_table_bad_rate": _lt("%(value)s is not a VAT rate (write 0.09, 9 or 9%%)."),
     "tax_table_bad_flag": _lt("%(value)s is not a policy marker (01 to 18)."),
+    "buyer_table_no_header": _lt(
+        "No header row with a name column (名称 / 购方名称) and a tax ID column "
+        "(税号 / 纳税人识别号) was found."
+    ),
+    "buyer_table_no_name": _lt("Tax ID %(value)s has no name."),
+    "buyer_table_duplicate": _lt("Tax ID %(value)s appears more than once in the file."),
+    "buyer_table_bad_kind": _lt("%(value)s is not a fapiao type (专票 or 普票)."),
+    "buyer_table_bad_email": _lt("%(value)s is not an e-mail address."),
 }
 
 

@@ -10,5 +10,6 @@ from . import test_identity
 from . import test_offline
 from . import test_report
 from . import test_tax_code_import
+from . import test_buyer_import
 from . import test_dashboard
 from . import test_callback

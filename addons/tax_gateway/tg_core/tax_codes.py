@@ -9,12 +9,11 @@ name (名称 / 商品和服务名称), and optionally short name (简称), defau
 marker (优惠政策标识). A rate is written 0.09, 9 or 9%.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from . import FapiaoError
+from .sheets import find_header, sheet_rows
 from .validators import validate_tax_code
 
 POLICY_FLAGS = {f"{n:02d}" for n in range(1, 19)}
@@ -46,35 +45,6 @@ class Report:
     refused: list = field(default_factory=list)  # (line, code text, reason code, params)
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _sheet_rows(content, filename):
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        import openpyxl  # optional dependency, only for XLSX
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as err:  # openpyxl raises many types for a broken file
-            raise FapiaoError("tax_table_unreadable", error=str(err)) from err
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(v) for v in values]
-        return
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")  # files saved by Excel on Chinese Windows
-        except UnicodeDecodeError as err:
-            raise FapiaoError("tax_table_unreadable", error=str(err)) from err
-    yield from ([_cell(v) for v in row] for row in csv.reader(io.StringIO(text)))
-
-
 def _rate(text):
     text = text.replace("％", "%").strip()
     if not text:
@@ -96,19 +66,8 @@ def read_table(content, filename):
 
     Returns (rows, refused): rows that could be read, and (line, code, reason, params) of those
     that could not."""
-    lines = iter(enumerate(_sheet_rows(content, filename), start=1))
-    columns = None
-    for _number, cells in lines:
-        lowered = [c.lower() for c in cells]
-        found = {
-            key: lowered.index(alias.lower())
-            for key, aliases in HEADERS.items()
-            for alias in aliases
-            if alias.lower() in lowered
-        }
-        if "code" in found and "name" in found:
-            columns = found
-            break
+    lines = iter(enumerate(sheet_rows(content, filename), start=1))
+    columns = find_header(lines, HEADERS, required=("code", "name"))
     if columns is None:
         raise FapiaoError("tax_table_no_header")
     rows, refused, seen = [], [], set()

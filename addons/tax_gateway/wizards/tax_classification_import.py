@@ -1,17 +1,10 @@
-import base64
-
-from markupsafe import Markup, escape
-
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import _, api, models
 
 from odoo.addons.base.models.res_users import check_identity
 
-from ..models.tg_messages import core_error, core_message
-from ..tg_core import FapiaoError, money, tax_codes
+from ..tg_core import money, tax_codes
 
 OPTIONAL = ("short_name", "default_rate", "policy_flag")
-REPORT_ROWS = 200  # rows listed per section of the report; the counts are always complete
 
 
 class TaxClassificationImport(models.TransientModel):
@@ -21,29 +14,14 @@ class TaxClassificationImport(models.TransientModel):
     applies the same comparison, after Odoo's identity check (it is configuration)."""
 
     _name = "tax.classification.import"
+    _inherit = "tax.gateway.table.import"
     _description = "Import Tax Classification Codes"
 
-    file = fields.Binary(required=True, attachment=False)
-    filename = fields.Char()
-    state = fields.Selection(
-        [("draft", "Draft"), ("checked", "Checked"), ("done", "Imported")], default="draft"
-    )
-    added_count = fields.Integer(readonly=True)
-    changed_count = fields.Integer(readonly=True)
-    unchanged_count = fields.Integer(readonly=True)
-    refused_count = fields.Integer(readonly=True)
-    report = fields.Html(readonly=True, sanitize=False)
+    def _import_title(self):
+        return _("Import Tax Classification Codes")
 
     def _compare(self):
-        self.ensure_one()
-        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
-            raise UserError(_("Only a Fapiao Manager may update the tax code table."))
-        try:
-            rows, refused = tax_codes.read_table(
-                base64.b64decode(self.file or b""), self.filename or ""
-            )
-        except FapiaoError as err:
-            raise core_error(self.env, err) from err
+        rows, refused = self._read(tax_codes.read_table)
         Codes = self.env["tax.classification"].with_context(active_test=False)
         known = {
             rec["code"]: rec
@@ -60,37 +38,19 @@ class TaxClassificationImport(models.TransientModel):
             return "—"
         return money.plain(value) if not isinstance(value, str) else value
 
-    def _render_report(self, report, refused):
-        def section(title, head, rows, total):
-            if not total:
-                return Markup()
-            html = Markup("<h5>%s</h5><table class='table table-sm'><thead><tr>") % title
-            html += Markup("").join(Markup("<th>%s</th>") % h for h in head)
-            html += Markup("</tr></thead><tbody>")
-            for row in rows[:REPORT_ROWS]:
-                html += Markup("<tr>%s</tr>") % Markup("").join(
-                    Markup("<td>%s</td>") % escape(c) for c in row
-                )
-            html += Markup("</tbody></table>")
-            if total > REPORT_ROWS:
-                html += Markup("<p>%s</p>") % _("… and %s more.", total - REPORT_ROWS)
-            return html
-
+    def _report_sections(self, report, refused):
         field_labels = {
             name: self.env["tax.classification"]._fields[name].get_description(self.env)["string"]
             for name in ("name", "short_name", "default_rate", "policy_flag")
         }
-        return (
-            section(
+        return [
+            (
                 _("Refused"),
                 [_("Line"), _("Code"), _("Reason")],
-                [
-                    (line, code, core_message(self.env, reason, params))
-                    for line, code, reason, params in refused
-                ],
+                self._refused_rows(refused),
                 len(refused),
-            )
-            + section(
+            ),
+            (
                 _("Changed"),
                 [_("Line"), _("Code"), _("Field"), _("Before"), _("After")],
                 [
@@ -105,42 +65,20 @@ class TaxClassificationImport(models.TransientModel):
                     for key, (old, new) in changes.items()
                 ],
                 sum(len(changes) for _row, changes in report.changed),
-            )
-            + section(
+            ),
+            (
                 _("Added"),
                 [_("Line"), _("Code"), _("Official Name")],
                 [(row.line, row.code, row.name) for row in report.added],
                 len(report.added),
-            )
-        )
-
-    def _show(self, report, refused, state):
-        self.write(
-            {
-                "state": state,
-                "added_count": len(report.added),
-                "changed_count": len(report.changed),
-                "unchanged_count": report.unchanged,
-                "refused_count": len(refused),
-                "report": self._render_report(report, refused),
-            }
-        )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": _("Import Tax Classification Codes"),
-        }
-
-    def action_check(self):
-        report, refused = self._compare()
-        return self._show(report, refused, "checked")
+            ),
+        ]
 
     @check_identity
     def action_import(self):
-        report, refused = self._compare()
+        return self._import()
+
+    def _apply(self, report):
         Codes = self.env["tax.classification"].with_context(active_test=False)
         # new codes: names in one statement, like the install (thousands of rows in seconds)
         Codes._load_official_rows([(row.code, row.name) for row in report.added])
@@ -160,4 +98,3 @@ class TaxClassificationImport(models.TransientModel):
             if "default_rate" in values:
                 values["default_rate"] = float(values["default_rate"])
             records[row.code].write(values)
-        return self._show(report, refused, "done")

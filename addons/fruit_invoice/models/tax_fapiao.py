@@ -1,0 +1,64 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.tax_gateway.tg_core import money
+
+
+class TaxFapiao(models.Model):
+    _inherit = "tax.fapiao"
+
+    fruit_approval_state = fields.Selection(
+        [("to_approve", "Waiting for Finance"), ("approved", "Approved by Finance")],
+        string="Finance Approval",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Customers invoiced on request: the fapiao prepared at their request is issued "
+        "only once a Fapiao Manager has approved it.",
+    )
+    fruit_approved_by = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False
+    )
+
+    def _fruit_ask_approval(self):
+        """Drafts of a customer invoiced on request wait for finance; a manager is told."""
+        waiting = self.filtered(
+            lambda f: f.direction == "blue" and f.state == "draft" and not f.fruit_approval_state
+        )
+        waiting.write({"fruit_approval_state": "to_approve"})
+        for fapiao in waiting:
+            fapiao.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Approve the requested fapiao"),
+                note=_(
+                    "%(customer)s asked for this fapiao (%(total)s): approve it before it is "
+                    "issued.",
+                    customer=fapiao.buyer_name,
+                    total=money.plain(money.D(fapiao.amount_total)),
+                ),
+                user_id=fapiao._manager_user().id,
+            )
+
+    def action_fruit_approve(self):
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager approves a requested fapiao."))
+        for fapiao in self:
+            if fapiao.fruit_approval_state != "to_approve":
+                raise UserError(_("Fapiao %s is not waiting for approval.", fapiao.display_name))
+        self.write({"fruit_approval_state": "approved", "fruit_approved_by": self.env.user.id})
+        self.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Approved"))
+        for fapiao in self:
+            fapiao._audit("fruit_approve")
+        return True
+
+    def _check_before_issue(self):
+        res = super()._check_before_issue()
+        if self.fruit_approval_state == "to_approve":
+            raise UserError(
+                _(
+                    "Fapiao %s was requested by the customer and waits for a Fapiao Manager's "
+                    "approval before it can be issued.",
+                    self.display_name,
+                )
+            )
+        return res
