@@ -29,7 +29,9 @@ from decimal import Decimal
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 sys.path.insert(0, str(ROOT / "addons" / "vehicle_invoice"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from e2e_common import perform_jobs  # noqa: E402
 from sandbox.testing import SandboxProcess  # noqa: E402
 from vi_core.vin import check_digit  # noqa: E402
 
@@ -193,36 +195,6 @@ def sell(env, company, buyer, lines, lot):
     picking.move_ids.picked = True
     picking.button_validate()
     return order
-
-
-def perform_jobs(env, model="tax.fapiao"):
-    """Perform the stored jobs the way queue_job's runner does, one after the other, each
-    committed; rounds until nothing is pending (results polled after their eta is ignored)."""
-    from odoo.addons.queue_job.exception import RetryableJobError
-    from odoo.addons.queue_job.job import Job
-
-    performed = 0
-    for _round in range(20):
-        pending = env["queue.job"].search(
-            [("model_name", "=", model), ("state", "in", ("pending", "enqueued"))], order="id"
-        )
-        if not pending:
-            break
-        for record in pending:
-            job = Job.load(env, record.uuid)
-            job.set_started()
-            job.store()
-            try:
-                job.perform()
-            except RetryableJobError as err:
-                job.postpone(result=str(err), seconds=0)
-                job.set_pending(reset_retry=False)
-            else:
-                job.set_done()
-            job.store()
-            env.cr.commit()
-            performed += 1
-    return performed
 
 
 def race(registry, uid, context, move_ids):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: benchmarks inside Odoo on a scratch database; prints a table, writes bench/results/.
 # BENCH_ONLY=connector runs only the connector end to end (BENCH_FAPIAO fapiao, default 1000);
-# BENCH_ONLY=vehicle only the dealer end to end (BENCH_DEALS deals, default 500, and the race).
+# BENCH_ONLY=vehicle only the dealer end to end (BENCH_DEALS deals, default 500, and the race);
+# BENCH_ONLY=fruit only the wholesaler's T+1 end to end (BENCH_ORDERS paid orders, default 200).
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 ensure_pg
@@ -41,6 +42,11 @@ if [ "${BENCH_ONLY:-connector}" = connector ]; then
   say "Connector end to end: ${BENCH_FAPIAO:-1000} fapiao through queue_job to the sandbox"
   python "$ROOT/bench/connector_e2e.py" "$db" "$conf" \
     "$ROOT/bench/results/connector-$(date +%Y%m%d-%H%M%S).json"
+fi
+if [ "${BENCH_ONLY:-fruit}" = fruit ]; then
+  say "Wholesaler end to end: ${BENCH_ORDERS:-200} paid orders invoiced by batch and issued T+1"
+  python "$ROOT/bench/fruit_e2e.py" "$db" "$conf" \
+    "$ROOT/bench/results/fruit-$(date +%Y%m%d-%H%M%S).json"
 fi
 if [ "${BENCH_ONLY:-vehicle}" = vehicle ]; then
   say "Dealer end to end: ${BENCH_DEALS:-500} deals split and issued, and a race of 8 issuers"

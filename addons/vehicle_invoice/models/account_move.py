@@ -230,8 +230,13 @@ class AccountMove(models.Model):
         return values
 
     def _vehicle_check_sold(self, values):
-        """Never more invoiced than sold, per order, with the orders locked meanwhile."""
-        orders = self.invoice_line_ids.sale_line_ids.order_id
+        """Never more invoiced than sold, for the orders this invoice bills, with the orders
+        written first (see below). Fapiao are attributed to orders line by line, through the
+        sales order lines of their invoice lines (a red line through the blue line it
+        reverses): an invoice may bill several orders, and an order be billed by several
+        invoices (fruit_invoice splits them by batch)."""
+        linked = self.invoice_line_ids.filtered("sale_line_ids")
+        orders = linked.sale_line_ids.order_id
         if not orders:
             return
         # Concurrent clerks queue here. A row lock alone is not enough: under REPEATABLE READ
@@ -244,27 +249,34 @@ class AccountMove(models.Model):
         )
         new = sum(
             (
-                money.cents(
-                    sum(
-                        money.D(cmd[2]["amount"]) + money.D(cmd[2]["tax_amount"])
-                        for cmd in vals["line_ids"]
-                    )
-                )
+                money.D(cmd[2]["amount"]) + money.D(cmd[2]["tax_amount"])
                 for vals in values
+                for cmd in vals["line_ids"]
+                if cmd[2].get("move_line_id") in linked.ids
             ),
             money.D("0.00"),
         )
-        existing = self.env["tax.fapiao"].search(
-            [
-                ("move_id", "in", orders.invoice_ids.ids),
-                ("direction", "=", "blue"),
-                ("state", "not in", NOT_COUNTED),
-            ]
+        self.env.flush_all()
+        # blue lines of fapiao not cancelled or voided, net of issued red lines
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(SUM(total), 0) FROM (
+                SELECT DISTINCT fl.id, fl.amount + fl.tax_amount AS total
+                  FROM tax_fapiao_line fl
+                  JOIN tax_fapiao f ON f.id = fl.fapiao_id
+                  LEFT JOIN tax_fapiao_line blue ON blue.id = fl.origin_line_id
+                  JOIN sale_order_line_invoice_rel rel
+                    ON rel.invoice_line_id = COALESCE(blue.move_line_id, fl.move_line_id)
+                  JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                 WHERE sol.order_id IN %s
+                   AND ((f.direction = 'blue' AND f.state NOT IN ('cancelled', 'voided'))
+                        OR (f.direction = 'red' AND f.state = 'issued'))
+            ) lines
+            """,
+            [tuple(orders.ids)],
         )
-        invoiced = sum(
-            (money.D(f.amount_total) - money.D(f.amount_reversed) for f in existing),
-            money.D("0.00"),
-        )
+        invoiced = money.cents(self.env.cr.fetchone()[0])
+        new = money.cents(new)
         sold = sum((money.D(o.amount_total) for o in orders), money.D("0.00"))
         if invoiced + new > sold + money.D("0.01"):
             raise UserError(

@@ -227,6 +227,52 @@ class TestVehicleInvoicing(FapiaoCommon):
             vehicle.vehicle_sold_total = 1000.0
             vehicle.flush_recordset()
 
+    def test_invoices_billing_several_orders_are_counted_line_by_line(self):
+        """Invoice X bills order A and the mats of order B; invoice Y the rest of B. Y's fapiao
+        is within B: X's fapiao count for B only by their line of B (before, all of X was
+        held against B and Y was refused — found by the wholesaler benchmark)."""
+
+        def order(*lines):
+            sale = self.env["sale.order"].create(
+                {
+                    "partner_id": self.person.id,
+                    "company_id": self.company.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": 1,
+                                "price_unit": price,
+                                "tax_id": [Command.set(self.tax_13.ids)],
+                            }
+                        )
+                        for product, price in lines
+                    ],
+                }
+            )
+            sale.action_confirm()
+            return sale
+
+        a = order((self.mats, 800.0))
+        b = order((self.mats, 800.0), (self.plates, 500.0))
+        x = (a + b)._create_invoices()
+        x.invoice_line_ids.filtered(lambda ln: ln.product_id == self.plates).unlink()
+        x.action_post()
+        y = b._create_invoices()
+        y.action_post()
+        self.assertEqual(y.amount_total, 565.0)
+        self.prepare(x)
+        fapiao_y = self.prepare(y)
+        self.assertEqual(fapiao_y.amount_total, 565.0)
+        # and a third invoice of B's plates, typed by hand, is still refused
+        extra = self.make_invoice([(self.plates, 1.0, 500.0)], partner=self.person, post=False)
+        extra.invoice_line_ids.sale_line_ids = b.order_line.filtered(
+            lambda ln: ln.product_id == self.plates
+        )
+        extra.action_post()
+        with self.assertRaisesRegex(UserError, "never more invoiced than sold"):
+            self.prepare(extra)
+
     def test_split_strategy_vehicle_only(self):
         self.company.vehicle_split_strategy = "vehicle_only"
         order = self.sell(cars=1)

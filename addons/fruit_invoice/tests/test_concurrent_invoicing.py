@@ -1,0 +1,70 @@
+"""Two clerks invoice the same order at the same moment, in transactions of their own."""
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentInvoicing(TransactionCase):
+    def test_an_order_is_never_invoiced_twice(self):
+        company = self.env.ref("base.demo_company_cn", raise_if_not_found=False)
+        if not company or not company.fruit_split_invoices:
+            self.skipTest("demo data not installed")
+        registry = self.env.registry
+        context = {"allowed_company_ids": [company.id], "lang": "en_US"}
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            tax = (
+                env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
+            )
+            fruit = env["product.product"].create(
+                {
+                    "name": "并发测试香蕉",
+                    "type": "consu",
+                    "invoice_policy": "order",
+                    "company_id": company.id,
+                    "taxes_id": [Command.set(tax.ids)],
+                    "tax_classification_id": env["tax.classification"]
+                    .search([("code", "=", "1010115010500000000")])
+                    .id,
+                }
+            )
+            order = env["sale.order"].create(
+                {
+                    "partner_id": env["res.partner"].create({"name": "并发测试客户"}).id,
+                    "company_id": company.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": fruit.id, "product_uom_qty": 100, "price_unit": 6.5}
+                        )
+                    ],
+                }
+            )
+            order.action_confirm()
+        with registry.cursor() as cr1, registry.cursor() as cr2:
+            clerk1 = api.Environment(cr1, SUPERUSER_ID, context)
+            clerk2 = api.Environment(cr2, SUPERUSER_ID, context)
+            cr2.execute("SELECT 1 FROM sale_order LIMIT 1")  # clerk 2's snapshot starts here
+            clerk1["sale.order"].browse(order.id)._create_invoices()
+            cr1.commit()
+            # clerk 2's snapshot still sees 100 to invoice; its invoice is made, but writing
+            # the order lines' invoiced quantities (at the latest when the request ends)
+            # collides with clerk 1's: PostgreSQL refuses the whole transaction
+            with self.assertRaises(SerializationFailure), mute_logger("odoo.sql_db"):
+                clerk2["sale.order"].browse(order.id)._create_invoices()
+                clerk2.flush_all()
+            cr2.rollback()
+            clerk2.invalidate_all()
+            # Odoo retries the request: nothing is left to invoice
+            with self.assertRaises(UserError):
+                clerk2["sale.order"].browse(order.id)._create_invoices()
+            cr2.rollback()
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            invoiced = env["sale.order"].browse(order.id).invoice_ids
+            self.assertEqual(len(invoiced), 1)
+            self.assertEqual(invoiced.invoice_line_ids.quantity, 100)
