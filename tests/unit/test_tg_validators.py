@@ -81,3 +81,20 @@ def test_fapiao_number_and_tax_code():
     assert v.validate_tax_code("1010115010100000000")
     with pytest.raises(FapiaoError):
         v.validate_tax_code("101011501010000000")
+
+
+def test_other_identity_documents_are_checked_for_their_shape_only():
+    assert v.validate_person_id("e 1234 5678", "208") == "E12345678"  # a passport
+    assert v.validate_person_id("H1234567(8)", "210") == "H1234567(8)"
+    assert v.validate_tax_id("E12345678", natural_person=True, id_type="208") == "E12345678"
+    # the resident ID keeps its check digit, whatever the default
+    assert v.validate_person_id("11010519491231002X") == "11010519491231002X"
+    with pytest.raises(FapiaoError) as err:
+        v.validate_person_id("110105194912310021", "201")
+    assert err.value.code == "resident_id_checksum"
+    with pytest.raises(FapiaoError) as err:
+        v.validate_person_id("E1", "208")
+    assert (err.value.code, err.value.params["document"]) == ("person_id_invalid", "外国护照")
+    with pytest.raises(FapiaoError) as err:
+        v.validate_person_id("E12345678", "999")
+    assert err.value.code == "person_id_type_unknown"

@@ -88,7 +88,8 @@ class AccountMove(models.Model):
             raise UserError(
                 _(
                     "A farm purchase invoice (农产品收购发票) is issued for produce bought from a "
-                    "farmer: %s must be a natural person with a resident ID number.",
+                    "farmer: %s must be a natural person with an ID number (resident ID, "
+                    "passport...).",
                     grower.display_name,
                 )
             )

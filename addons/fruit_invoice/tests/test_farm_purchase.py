@@ -3,7 +3,7 @@
 import tempfile
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
@@ -66,6 +66,28 @@ class TestFarmPurchase(FapiaoCommon):
         move.action_post()
         return move
 
+    def test_a_farmer_identified_by_a_passport(self):
+        grower = self.env["res.partner"].create(
+            {
+                "name": "Nguyen Van An（果农）",
+                "fapiao_natural_person": True,
+                "fapiao_id_type": "208",
+                "fapiao_id_number": "C1234567",
+            }
+        )
+        move = self.bill(partner=grower)
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        self.assertEqual((fapiao.buyer_id_type, fapiao.buyer_tax_id), ("208", "C1234567"))
+        fapiao._check_before_issue()
+        order = fapiao._nuonuo_order()
+        self.assertEqual((order["certificateType"], order["buyerTaxNum"]), ("208", "C1234567"))
+        # a passport number too short to be one is refused, and the partner is unchanged
+        with self.assertRaisesRegex(ValidationError, "not a valid 外国护照 number"):
+            grower.fapiao_id_number = "C1"
+        # a resident ID keeps its check digit
+        with self.assertRaisesRegex(ValidationError, "check digit"):
+            grower.write({"fapiao_id_type": "201", "fapiao_id_number": "110105194912310021"})
+
     def test_issued_with_the_farmer_as_seller_and_the_credit_booked(self):
         move = self.bill()
         fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
@@ -96,7 +118,7 @@ class TestFarmPurchase(FapiaoCommon):
 
     def test_only_for_farmers_with_an_id_and_untaxed_bills(self):
         company_seller = self.bill(partner=self.buyer)
-        with self.assertRaisesRegex(UserError, "must be a natural person with a resident ID"):
+        with self.assertRaisesRegex(UserError, "must be a natural person with an ID number"):
             company_seller.action_prepare_fapiao()
         taxed = self.bill(taxes=self.purchase_tax_9())
         with self.assertRaisesRegex(UserError, "carries taxes"):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from ..tg_core import FapiaoError
-from ..tg_core.validators import validate_tax_id
+from ..tg_core.validators import PERSON_ID_TYPES, RESIDENT_ID, validate_tax_id
 from .tg_messages import core_validation_error
 
 FAPIAO_KINDS_PREFERRED = [("81", "数电专票"), ("82", "数电普票")]
@@ -25,8 +25,15 @@ class ResPartner(models.Model):
         string="Natural Person",
         help="自然人: no 专票, the resident ID number replaces the tax ID.",
     )
+    fapiao_id_type = fields.Selection(
+        [(code, f"{code} {name}") for code, name in PERSON_ID_TYPES.items()],
+        string="ID Document",
+        default=RESIDENT_ID,
+        help="证件类型 of a natural person: a resident ID is checked digit by digit; a foreign "
+        "passport or a travel permit only for its shape.",
+    )
     fapiao_id_number = fields.Char(
-        string="Resident ID Number",
+        string="ID Number",
         compute="_compute_encrypted",
         inverse="_inverse_encrypted",
         search="_search_fapiao_id_number",
@@ -65,12 +72,18 @@ class ResPartner(models.Model):
     def _search_fapiao_phone(self, operator, value):
         return self._search_encrypted("fapiao_phone", operator, value)
 
-    @api.constrains("vat", "fapiao_natural_person", "fapiao_id_number_enc", "country_id")
+    @api.constrains(
+        "vat", "fapiao_natural_person", "fapiao_id_number_enc", "fapiao_id_type", "country_id"
+    )
     def _check_fapiao_tax_id(self):
         for partner in self:
             try:
                 if partner.fapiao_natural_person and partner.fapiao_id_number:
-                    validate_tax_id(partner.fapiao_id_number, natural_person=True)
+                    validate_tax_id(
+                        partner.fapiao_id_number,
+                        natural_person=True,
+                        id_type=partner.fapiao_id_type,
+                    )
                 elif partner.vat and partner.country_id.code == "CN" and partner.is_company:
                     validate_tax_id(partner.vat)
             except FapiaoError as err:
@@ -85,6 +98,7 @@ class ResPartner(models.Model):
             "buyer_name": partner.fapiao_title or partner.name,
             "buyer_tax_id": (partner.fapiao_id_number if natural else partner.vat) or False,
             "buyer_natural_person": natural,
+            "buyer_id_type": (partner.fapiao_id_type or RESIDENT_ID) if natural else False,
             "buyer_address_phone": partner.fapiao_address_phone
             or " ".join(filter(None, [partner.contact_address_inline, partner.phone])),
             "buyer_bank_account": partner.fapiao_bank_account or False,

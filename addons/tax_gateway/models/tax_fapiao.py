@@ -48,7 +48,7 @@ STATES = [
 LOCKED_STATES = ("issuing", "issued", "partially_reversed", "reversed")
 INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "e"}
 # Nuonuo certificateType of the farmer (the seller of a 农产品收购发票, sent as the buyer):
-# 201 resident ID; the other documents (passports...) are not modelled yet.
+# the partner's document type (validators.PERSON_ID_TYPES), a resident ID when unknown.
 AGRI_CERTIFICATE_RESIDENT_ID = "201"
 ALERT_AFTER = datetime.timedelta(hours=24)
 ESCALATE_AFTER = datetime.timedelta(hours=36)  # escalated before the 48 h mark
@@ -131,6 +131,11 @@ class TaxFapiao(models.Model):
         search="_search_buyer_tax_id",
     )
     buyer_natural_person = fields.Boolean()
+    buyer_id_type = fields.Selection(
+        lambda self: self.env["res.partner"]._fields["fapiao_id_type"].selection,
+        string="Buyer ID Document",
+        help="证件类型 of a natural-person buyer (of the farmer, on a 农产品收购发票).",
+    )
     buyer_address_phone = fields.Char(compute="_compute_encrypted", inverse="_inverse_encrypted")
     buyer_bank_account = fields.Char(compute="_compute_encrypted", inverse="_inverse_encrypted")
     # ciphertext and blind index behind the buyer fields (tax.gateway.encrypted.mixin)
@@ -232,6 +237,7 @@ class TaxFapiao(models.Model):
             "buyer_name",
             "buyer_tax_id",
             "buyer_natural_person",
+            "buyer_id_type",
             "buyer_address_phone",
             "buyer_bank_account",
             "buyer_tax_id_enc",
@@ -369,7 +375,11 @@ class TaxFapiao(models.Model):
                 raise UserError(_("A special VAT fapiao (专票) needs the buyer's tax ID."))
         if self.buyer_tax_id:
             try:
-                validate_tax_id(self.buyer_tax_id, natural_person=self.buyer_natural_person)
+                validate_tax_id(
+                    self.buyer_tax_id,
+                    natural_person=self.buyer_natural_person,
+                    id_type=self.buyer_id_type,
+                )
             except FapiaoError as err:
                 raise core_error(self.env, err) from err
         self._check_amounts()
@@ -755,7 +765,7 @@ class TaxFapiao(models.Model):
             order["callBackUrl"] = provider.callback_url
         if self.kind == "agri":
             order["specificFactor"] = "16"
-            order["certificateType"] = AGRI_CERTIFICATE_RESIDENT_ID
+            order["certificateType"] = self.buyer_id_type or AGRI_CERTIFICATE_RESIDENT_ID
         return order
 
     @api.model

@@ -12,6 +12,8 @@ MESSAGES = {
     "resident_id_checksum": _lt(
         "The check digit of the resident identity card number %(value)s is wrong."
     ),
+    "person_id_invalid": _lt("%(value)s is not a valid %(document)s number."),
+    "person_id_type_unknown": _lt("%(value)s is not a known identity document type."),
     "tax_id_length": _lt(
         "Taxpayer ID %(value)s must be an 18-character Unified Social Credit Code "
         "or a legacy 15, 17 or 20-character number."

@@ -66,20 +66,51 @@ def validate_resident_id(value):
     return number
 
 
-def validate_tax_id(value, natural_person=False):
+def validate_tax_id(value, natural_person=False, id_type=None):
     """A buyer's or seller's taxpayer identification number.
 
     Enterprises: an 18-character USCC (checked), or a legacy 15/17/20-character number
-    (structure only). Natural persons: an 18-digit resident ID (checked).
+    (structure only). Natural persons: an 18-digit resident ID (checked), or the number of
+    another identity document (``id_type``, see ``validate_person_id``).
     """
     number = compact(value)
     if natural_person:
-        return validate_resident_id(number)
+        return validate_person_id(number, id_type)
     if len(number) == 18:
         return validate_uscc(number)
     if LEGACY_TAX_ID_RE.match(number):
         return number
     raise FapiaoError("tax_id_length", value=value)
+
+
+# Documents identifying a natural person (Nuonuo certificateType; the codes of the bureau's
+# 证件类型 table). Only 201, 103 and 208 are confirmed by the brief's sources; the names of
+# the others follow the bureau's table and are unconfirmed [U].
+RESIDENT_ID = "201"
+PERSON_ID_TYPES = {
+    "201": "居民身份证",
+    "208": "外国护照",
+    "210": "港澳居民来往内地通行证",
+    "213": "台湾居民来往大陆通行证",
+    "215": "外国人居留证",
+    "233": "外国人永久居留身份证",
+    "299": "其他个人证件",
+}
+OTHER_ID_RE = re.compile(r"^[0-9A-Z()\-]{5,30}$")
+
+
+def validate_person_id(value, id_type=RESIDENT_ID):
+    """A natural person's ID number: a resident ID is checked (GB 11643 check digit); other
+    documents (passports, travel permits...) only for their shape: 5 to 30 letters, digits,
+    brackets or hyphens."""
+    if id_type in (None, False, "", RESIDENT_ID):
+        return validate_resident_id(value)
+    if id_type not in PERSON_ID_TYPES:
+        raise FapiaoError("person_id_type_unknown", value=id_type)
+    number = compact(value)
+    if not OTHER_ID_RE.match(number):
+        raise FapiaoError("person_id_invalid", value=value, document=PERSON_ID_TYPES[id_type])
+    return number
 
 
 def validate_fapiao_number(value):

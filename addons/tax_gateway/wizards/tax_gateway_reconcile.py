@@ -15,6 +15,12 @@ KINDS = [
 ]
 
 
+def china_today():
+    """The day it is in China: the platform dates fapiao by China's calendar, whatever the
+    user's timezone (at 00:30 in Beijing a user on UTC is still on yesterday)."""
+    return datetime.datetime.now(CHINA).date()
+
+
 class TaxGatewayReconcile(models.TransientModel):
     """Compare the fapiao Odoo issued in a period with the platform's list (queryInvoiceList)."""
 
@@ -29,10 +35,8 @@ class TaxGatewayReconcile(models.TransientModel):
         ),
     )
     company_id = fields.Many2one(related="provider_id.company_id")
-    date_from = fields.Date(
-        required=True, default=lambda self: fields.Date.context_today(self).replace(day=1)
-    )
-    date_to = fields.Date(required=True, default=fields.Date.context_today)
+    date_from = fields.Date(required=True, default=lambda self: china_today().replace(day=1))
+    date_to = fields.Date(required=True, default=lambda self: china_today())
     state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
     odoo_count = fields.Integer(string="Issued in Odoo", readonly=True)
     platform_count = fields.Integer(string="On the Platform", readonly=True)

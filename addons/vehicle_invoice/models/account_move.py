@@ -195,12 +195,16 @@ class AccountMove(models.Model):
             raise UserError(
                 _(
                     "Buyer %s has no ID: a motor-vehicle fapiao needs the USCC of a company or "
-                    "the resident ID of a person.",
+                    "the resident ID of a person (a passport or permit for a foreigner).",
                     partner.display_name,
                 )
             )
         try:
-            validate_tax_id(buyer["buyer_tax_id"], natural_person=buyer["buyer_natural_person"])
+            validate_tax_id(
+                buyer["buyer_tax_id"],
+                natural_person=buyer["buyer_natural_person"],
+                id_type=buyer["buyer_id_type"],
+            )
         except FapiaoError as err:
             raise UserError(
                 _(

@@ -189,9 +189,28 @@ class TestVehicleInvoicing(FapiaoCommon):
         order = self.sell(cars=1, partner=nobody)
         self.deliver(order, self.vins[:1])
         move = self.invoice(order)
-        with self.assertRaisesRegex(UserError, "needs the USCC of a company or the resident ID"):
+        with self.assertRaisesRegex(
+            UserError, "needs the USCC of a company or the resident ID of a person"
+        ):
             self.prepare(move)
         self.assertFalse(move.fapiao_ids)
+
+    def test_a_foreign_buyer_with_a_passport(self):
+        foreigner = self.env["res.partner"].create(
+            {
+                "name": "John Smith",
+                "country_id": self.env.ref("base.us").id,
+                "fapiao_natural_person": True,
+                "fapiao_id_type": "208",
+                "fapiao_id_number": "P12345678",
+            }
+        )
+        order = self.sell(cars=1, partner=foreigner)
+        self.deliver(order, self.vins[:1])
+        vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
+        self.assertEqual((vehicle.kind, vehicle.buyer_id_type), ("83", "208"))
+        self.assertEqual(vehicle.buyer_tax_id, "P12345678")
+        vehicle._check_before_issue()
 
     def test_a_vin_is_invoiced_once(self):
         order = self.sell(cars=1)
