@@ -6,7 +6,6 @@ from . import sale_order
 from . import stock_picking
 from . import res_partner
 from . import account_move
-from . import farm_purchase
 from . import stock_lot
 from . import fruit_batch_report
 from . import tax_fapiao

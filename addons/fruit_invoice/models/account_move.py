@@ -103,18 +103,42 @@ class AccountMove(models.Model):
             )
         return [self.env["tax.fapiao"]._prepare_from_move(self, kind="agri")]
 
+    def _fruit_entry_amount(self):
+        """The amount of a (balanced) journal entry: the sum of its debits, exact."""
+        return money.cents(sum((money.D(d) for d in self.line_ids.mapped("debit")), money.D(0)))
+
+    @api.model
+    def _fapiao_refund_types(self):
+        return {**super()._fapiao_refund_types(), "in_invoice": "in_refund"}
+
     def _fruit_book_farm_credit(self, fapiao):
         """Input VAT of a farm purchase: purchase price × rate, debited to input VAT and
-        credited to the accounts the bill charged, once its purchase invoice is issued."""
+        credited to the accounts the bill charged, once its purchase invoice is issued. On the
+        vendor refund of a returned purchase, once its red fapiao is issued, the same entry
+        the other way round for what came back; the refund that reverses the rest takes back
+        exactly what is left, so the credit never drifts by a cent."""
         self.ensure_one()
         company = self.company_id
         account = company.fruit_farm_credit_account_id or self._fruit_input_vat_account()
         if not account:
             raise UserError(_("Set the farm purchase input VAT account of %s.", company.name))
         rate = money.D(company.fruit_farm_credit_rate) / 100
+        refund = self.move_type == "in_refund"
+        total = money.cents(abs(money.D(fapiao.amount_untaxed)) * rate)
+        if refund and fapiao.origin_fapiao_id.state == "reversed":
+            bill = self.reversed_entry_id
+            booked = bill.fruit_input_vat_move_id._fruit_entry_amount()
+            taken = sum(
+                (
+                    m.fruit_input_vat_move_id._fruit_entry_amount()
+                    for m in bill.reversal_move_ids - self
+                ),
+                money.D("0.00"),
+            )
+            total = booked - taken
         lines = self._fapiao_product_lines()
-        total = money.cents(money.D(fapiao.amount_untaxed) * rate)
-        credits, left = [], total
+        side, other = ("debit", "credit") if refund else ("credit", "debit")
+        counterparts, left = [], total
         for index, line in enumerate(lines):
             amount = (
                 left
@@ -122,12 +146,12 @@ class AccountMove(models.Model):
                 else money.cents(money.D(line.price_subtotal) * rate)
             )
             left -= amount
-            credits.append(
+            counterparts.append(
                 Command.create(
                     {
                         "name": _("Farm purchase credit %s", fapiao.number),
                         "account_id": line.account_id.id,
-                        "credit": float(amount),
+                        side: float(amount),
                         "partner_id": self.commercial_partner_id.id,
                     }
                 )
@@ -148,11 +172,11 @@ class AccountMove(models.Model):
                         {
                             "name": _("Input VAT, farm purchase %s", fapiao.number),
                             "account_id": account.id,
-                            "debit": float(total),
+                            other: float(total),
                             "partner_id": self.commercial_partner_id.id,
                         }
                     ),
-                    *credits,
+                    *counterparts,
                 ],
             }
         )

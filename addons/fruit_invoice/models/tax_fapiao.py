@@ -51,6 +51,21 @@ class TaxFapiao(models.Model):
             fapiao._audit("fruit_approve")
         return True
 
+    def _mark_issued(self, number, issue_date, serial=None):
+        res = super()._mark_issued(number, issue_date, serial=serial)
+        if self.kind == "agri":
+            # the input VAT credited on a farm purchase follows its purchase invoice: booked
+            # when the blue one is issued, taken back in proportion when a red one is
+            move = self.move_id
+            if not move.fruit_input_vat_move_id:
+                try:
+                    with self.env.cr.savepoint():
+                        move._fruit_book_farm_credit(self)
+                except UserError as err:
+                    # the bureau issued it: the credit waits for the accountant, never the fapiao
+                    self.message_post(body=_("Input VAT not booked: %s", err.args[0]))
+        return res
+
     def _check_before_issue(self):
         res = super()._check_before_issue()
         if self.fruit_approval_state == "to_approve":

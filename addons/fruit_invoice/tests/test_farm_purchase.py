@@ -124,3 +124,61 @@ class TestFarmPurchase(FapiaoCommon):
         with self.assertRaisesRegex(UserError, "carries taxes"):
             taxed.action_prepare_fapiao()
         self.assertFalse((company_seller + taxed).fapiao_ids)
+
+    def issued(self):
+        move = self.bill()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        fapiao._submit()
+        run_queued_jobs(self.env, fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        return move, fapiao
+
+    def refund(self, move, quantity):
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "reason": "退货给农户"})
+        )
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund.invoice_line_ids.quantity = quantity
+        return refund
+
+    def red_letter(self, refund):
+        form = self.env["tax.red.form"].browse(refund.action_request_red_letter()["res_id"])
+        form._submit()
+        run_queued_jobs(self.env, form)
+        return form
+
+    def test_returned_produce_is_reversed_by_red_letter_and_the_credit_taken_back(self):
+        move, blue = self.issued()
+        self.assertEqual(move.fruit_input_vat_move_id._fruit_entry_amount(), 270)  # 3,000 × 9 %
+        # 400 kg of the 1,000 go back to the farmer
+        first = self.refund(move, 400)
+        self.assertTrue(first.needs_red_letter)
+        with self.assertRaisesRegex(UserError, "only be posted once its red-letter fapiao"):
+            first.action_post()
+        form = self.red_letter(first)
+        self.assertEqual(form.state, "issued")
+        red = form.red_fapiao_id
+        self.assertEqual((red.kind, red.direction, red.amount_total), ("agri", "red", -1200.0))
+        self.assertEqual((first.state, blue.state), ("posted", "partially_reversed"))
+        taken = first.fruit_input_vat_move_id
+        self.assertEqual(taken._fruit_entry_amount(), 108)  # 1,200 × 9 %
+        vat_line = taken.line_ids.filtered(lambda ln: ln.credit)
+        self.assertEqual(
+            vat_line.account_id, move.fruit_input_vat_move_id.line_ids.filtered("debit").account_id
+        )
+        # more than is left is refused, nothing is sent
+        too_much = self.refund(move, 700)
+        with self.assertRaises(UserError):
+            too_much.action_request_red_letter()
+        self.assertFalse(too_much.red_form_ids)
+        too_much.button_cancel()
+        # the rest: the credit taken back is exactly what is left of it
+        rest = self.refund(move, 600)
+        self.red_letter(rest)
+        self.assertEqual(blue.state, "reversed")
+        self.assertEqual(rest.fruit_input_vat_move_id._fruit_entry_amount(), 162)
+        # and never twice
+        with self.assertRaises(UserError):
+            self.refund(move, 1)

@@ -53,10 +53,16 @@ class AccountMove(models.Model):
         self.ensure_one()
         origin = self.reversed_entry_id
         return (
-            self.move_type == "out_refund"
-            and bool(origin)
+            bool(origin)
+            and self.move_type == self._fapiao_refund_types().get(origin.move_type)
             and any(f.direction == "blue" and f.state in LOCKED_STATES for f in origin.fapiao_ids)
         )
+
+    @api.model
+    def _fapiao_refund_types(self):
+        """Moves whose fapiao are reversed by red letter, and the type of their credit notes
+        (fruit_invoice adds farm purchase bills and their vendor refunds)."""
+        return {"out_invoice": "out_refund"}
 
     @api.depends("fapiao_ids.state", "fapiao_ids.direction")
     def _compute_fapiao_state(self):
@@ -152,14 +158,13 @@ class AccountMove(models.Model):
     def _reverse_moves(self, default_values_list=None, cancel=False):
         """Odoo lets an invoice be reversed again and again; one with a fapiao the bureau
         knows is reversed once per amount, by a draft credit note and its red letter."""
-        for move in self.filtered(
-            lambda m: m.move_type == "out_invoice" and m._has_locked_fapiao()
-        ):
+        refundable = self._fapiao_refund_types()
+        for move in self.filtered(lambda m: m.move_type in refundable and m._has_locked_fapiao()):
             move._check_reversible_by_red_letter(cancel)
         reverses = super()._reverse_moves(default_values_list, cancel=cancel)
         for reverse in reverses:
             origin = reverse.reversed_entry_id
-            if origin.move_type == "out_invoice" and origin._has_locked_fapiao():
+            if origin.move_type in refundable and origin._has_locked_fapiao():
                 # the copy keeps the line order: pair each credit line with the line it reverses
                 pairs = zip(
                     reverse._fapiao_product_lines().sorted(lambda ln: (ln.sequence, ln.id)),
@@ -362,7 +367,8 @@ class AccountMove(models.Model):
                 move.message_post(body=str(err))
                 continue
             receivable = (move.line_ids + move.reversed_entry_id.line_ids).filtered(
-                lambda ln: ln.account_id.account_type == "asset_receivable" and not ln.reconciled
+                lambda ln: ln.account_id.account_type in ("asset_receivable", "liability_payable")
+                and not ln.reconciled
             )
             if len(receivable.move_id) == 2:
                 receivable.reconcile()
