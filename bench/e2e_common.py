@@ -1,5 +1,51 @@
 """Helpers of the end-to-end benchmarks that run outside `odoo shell` (vehicle_e2e, fruit_e2e)."""
 
+import time
+
+
+def bench_company(env, sandbox, name, vat, **values):
+    """A company of its own on the cn chart, with a warehouse and a provider on the sandbox
+    (no rate limit, no circuit breaker), the running user in it as issuer and manager of
+    lots and sales. Returns (env restricted to the company, company)."""
+    company = env["res.company"].create(
+        {
+            "name": f"{name} {time.time():.0f}",
+            "country_id": env.ref("base.cn").id,
+            "vat": vat,
+            "fapiao_identity_check_amount": 0,
+            **values,
+        }
+    )
+    env.user.company_ids |= company
+    env = env(context={"allowed_company_ids": [company.id]})
+    env["account.chart.template"].try_loading("cn", company, install_demo=False)
+    # Odoo creates a new company's warehouse only in test mode
+    if not env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1):
+        env["stock.warehouse"].create(
+            {"name": f"{name} 仓", "code": f"B{company.id}", "company_id": company.id}
+        )
+    env["tax.gateway.provider"].create(
+        {
+            "name": "Bench sandbox",
+            "company_id": company.id,
+            "base_url": sandbox.url,
+            "ca_bundle": sandbox.ca,
+            "document_cert_path": sandbox.ca,
+            "app_key": sandbox.APP_KEY,
+            "app_secret": sandbox.APP_SECRET,
+            "poll_interval": 1,
+            "rate_limit": 0,
+            "breaker_min_calls": 1000000,
+        }
+    )
+    env.user.groups_id |= (
+        env.ref("tax_gateway.group_fapiao_issuer")
+        + env.ref("tax_gateway.group_fapiao_manager")
+        + env.ref("stock.group_production_lot")
+        + env.ref("sales_team.group_sale_manager")
+    )
+    return env, company
+
 
 def perform_jobs(env, model="tax.fapiao"):
     """Perform the stored jobs the way queue_job's runner does, one after the other, each

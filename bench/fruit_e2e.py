@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from e2e_common import perform_jobs  # noqa: E402
+from e2e_common import bench_company, perform_jobs  # noqa: E402
 from sandbox.testing import SandboxProcess  # noqa: E402
 
 CUSTOMERS = 10
@@ -36,37 +36,13 @@ CUSTOMERS = 10
 def setup(env, sandbox, count):
     from odoo import Command
 
-    company = env["res.company"].create(
-        {
-            "name": f"Bench 鲜果批发 {time.time():.0f}",
-            "country_id": env.ref("base.cn").id,
-            "vat": "91110000600037341L",
-            "fapiao_identity_check_amount": 0,
-            "fruit_split_invoices": True,
-            "fruit_split_by_lot": True,
-        }
-    )
-    env.user.company_ids |= company
-    env = env(context={"allowed_company_ids": [company.id]})
-    env["account.chart.template"].try_loading("cn", company, install_demo=False)
-    env["tax.gateway.provider"].create(
-        {
-            "name": "Bench sandbox",
-            "company_id": company.id,
-            "base_url": sandbox.url,
-            "ca_bundle": sandbox.ca,
-            "document_cert_path": sandbox.ca,
-            "app_key": sandbox.APP_KEY,
-            "app_secret": sandbox.APP_SECRET,
-            "poll_interval": 1,
-            "rate_limit": 0,
-            "breaker_min_calls": 1000000,
-        }
-    )
-    env.user.groups_id |= (
-        env.ref("tax_gateway.group_fapiao_manager")
-        + env.ref("stock.group_production_lot")
-        + env.ref("sales_team.group_sale_manager")
+    env, company = bench_company(
+        env,
+        sandbox,
+        "Bench 鲜果批发",
+        "91110000600037341L",
+        fruit_split_invoices=True,
+        fruit_split_by_lot=True,
     )
     tax = env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
     kg = env.ref("uom.product_uom_kgm")
@@ -91,10 +67,7 @@ def setup(env, sandbox, count):
             )
         ]
     )
-    # Odoo creates a new company's warehouse only in test mode
-    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1) or env[
-        "stock.warehouse"
-    ].create({"name": "Bench 仓", "code": "BF", "company_id": company.id})
+    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
     lots = {}
     for product in products:
         lots[product] = env["stock.lot"].create(

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 sys.path.insert(0, str(ROOT / "addons" / "vehicle_invoice"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from e2e_common import perform_jobs  # noqa: E402
+from e2e_common import bench_company, perform_jobs  # noqa: E402
 from sandbox.testing import SandboxProcess  # noqa: E402
 from vi_core.vin import check_digit  # noqa: E402
 
@@ -46,36 +46,7 @@ def vin(n):
 def setup(env, sandbox, count):
     from odoo import Command
 
-    company = env["res.company"].create(
-        {
-            "name": f"Bench 汽车销售服务 {time.time():.0f}",
-            "country_id": env.ref("base.cn").id,
-            "vat": "91310115MA1H7K3X2J",
-            "fapiao_identity_check_amount": 0,
-        }
-    )
-    env.user.company_ids |= company
-    env = env(context={"allowed_company_ids": [company.id]})
-    env["account.chart.template"].try_loading("cn", company, install_demo=False)
-    env["tax.gateway.provider"].create(
-        {
-            "name": "Bench sandbox",
-            "company_id": company.id,
-            "base_url": sandbox.url,
-            "ca_bundle": sandbox.ca,
-            "document_cert_path": sandbox.ca,
-            "app_key": sandbox.APP_KEY,
-            "app_secret": sandbox.APP_SECRET,
-            "poll_interval": 1,
-            "rate_limit": 0,
-            "breaker_min_calls": 1000000,
-        }
-    )
-    env.user.groups_id |= (
-        env.ref("tax_gateway.group_fapiao_issuer")
-        + env.ref("stock.group_production_lot")
-        + env.ref("sales_team.group_sale_manager")
-    )
+    env, company = bench_company(env, sandbox, "Bench 汽车销售服务", "91310115MA1H7K3X2J")
     chart = env["account.chart.template"].with_company(company)
     tax_13, tax_6 = chart.ref("l10n_cn_sales_excluded_13"), chart.ref("l10n_cn_sales_excluded_6")
 
@@ -119,10 +90,7 @@ def setup(env, sandbox, count):
             "fapiao_id_number": "310115199003071239",
         }
     )
-    # Odoo creates a new company's warehouse only in test mode
-    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1) or env[
-        "stock.warehouse"
-    ].create({"name": "Bench 展厅", "code": "BENCH", "company_id": company.id})
+    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
     lots = env["stock.lot"].create(
         [
             {"name": vin(n), "product_id": car.id, "company_id": company.id}
