@@ -1,5 +1,9 @@
 """Helpers of the end-to-end benchmarks that run outside `odoo shell` (vehicle_e2e, fruit_e2e)."""
 
+import cProfile
+import io
+import os
+import pstats
 import time
 
 
@@ -48,6 +52,19 @@ def bench_company(env, sandbox, name, vat, **values):
 
 
 def perform_jobs(env, model="tax.fapiao"):
+    """``_perform_jobs``, under cProfile when BENCH_PROFILE is set: the 30 heaviest functions
+    by cumulative time are printed (where the connector's cost per fapiao goes)."""
+    if not os.environ.get("BENCH_PROFILE"):
+        return _perform_jobs(env, model)
+    profile = cProfile.Profile()
+    performed = profile.runcall(_perform_jobs, env, model)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+    print(out.getvalue())
+    return performed
+
+
+def _perform_jobs(env, model="tax.fapiao"):
     """Perform the stored jobs the way queue_job's runner does, one after the other, each
     committed; rounds until nothing is pending (results polled after their eta is ignored)."""
     from odoo.addons.queue_job.exception import RetryableJobError

@@ -100,7 +100,9 @@ class AccountMove(models.Model):
                 lambda f, direction=direction: f.direction == direction and f.number
             )
             if issued and not move.fapiao:
-                move.fapiao = issued.sorted("id")[0].number
+                # only the number changes, no line: skip the re-synchronisation of taxes and
+                # terms that account.move.write otherwise runs (a third of an issuing job)
+                move.with_context(skip_invoice_sync=True).fapiao = issued.sorted("id")[0].number
 
     def _fapiao_product_lines(self):
         self.ensure_one()
