@@ -16,6 +16,7 @@
         "data/fruit_invoice_data.xml",
         "views/fruit_invoice_views.xml",
         "report/fruit_batch_report_views.xml",
+        "wizards/partial_invoice_views.xml",
     ],
     "demo": ["demo/fruit_invoice_demo.xml"],
     "assets": {

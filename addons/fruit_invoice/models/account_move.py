@@ -3,6 +3,7 @@ import logging
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 from odoo.addons.tax_gateway.tg_core import money
 
@@ -11,6 +12,50 @@ _logger = logging.getLogger(__name__)
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    fruit_invoicing = fields.Selection(
+        [
+            ("partial_qty", "Part of the order, by quantity"),
+            ("partial_amount", "Part of the order, by amount"),
+            ("preinvoice", "Before delivery (预开票)"),
+        ],
+        string="Partial Invoicing",
+        readonly=True,
+        copy=False,
+        help="Made with Invoice Part of the Order: its fapiao waits for finance's approval "
+        "when the company asks for it.",
+    )
+    fruit_preinvoice_state = fields.Selection(
+        [("to_deliver", "Goods to deliver"), ("delivered", "Goods delivered")],
+        string="Pre-invoiced Goods",
+        compute="_compute_fruit_preinvoice_state",
+        store=True,
+        help="Pre-invoice (预开票): whether the goods invoiced before delivery have all left the "
+        "warehouse since.",
+    )
+
+    @api.depends(
+        "invoice_line_ids.fruit_preinvoice",
+        "invoice_line_ids.fruit_preinvoice_delivered",
+        "invoice_line_ids.quantity",
+    )
+    def _compute_fruit_preinvoice_state(self):
+        for move in self:
+            lines = move.invoice_line_ids.filtered("fruit_preinvoice")
+            if move.move_type != "out_invoice" or not lines:
+                move.fruit_preinvoice_state = False
+            elif all(
+                float_compare(
+                    ln.fruit_preinvoice_delivered,
+                    ln.quantity,
+                    precision_rounding=ln.product_uom_id.rounding or 0.001,
+                )
+                >= 0
+                for ln in lines
+            ):
+                move.fruit_preinvoice_state = "delivered"
+            else:
+                move.fruit_preinvoice_state = "to_deliver"
 
     def _fruit_paid_on(self):
         """The day the invoice was fully paid (the last reconciliation of its receivable)."""
@@ -70,13 +115,16 @@ class AccountMove(models.Model):
         return (*super()._fapiao_move_types(), "in_invoice")
 
     def action_prepare_fapiao(self):
-        """Customers invoiced on request: the fapiao prepared when they ask waits for finance."""
+        """Customers invoiced on request, partial invoices and pre-invoices: the fapiao
+        waits for finance."""
         action = super().action_prepare_fapiao()
-        if (
-            self.move_type == "out_invoice"
-            and self.commercial_partner_id.fruit_fapiao_policy == "on_request"
-        ):
-            self.fapiao_ids._fruit_ask_approval()
+        if self.move_type == "out_invoice":
+            if self.commercial_partner_id.fruit_fapiao_policy == "on_request":
+                self.fapiao_ids._fruit_ask_approval("on_request")
+            elif self.fruit_invoicing and self.company_id.fruit_approve_partial:
+                self.fapiao_ids._fruit_ask_approval(
+                    "preinvoice" if self.fruit_invoicing == "preinvoice" else "partial"
+                )
         return action
 
     def _fapiao_split_values(self):

@@ -31,6 +31,12 @@ class ResCompany(models.Model):
         help="When goods invoiced with an issued fapiao come back, the credit note for exactly "
         "what came back and its red letter (销货退回) are made and sent on their own.",
     )
+    fruit_approve_partial = fields.Boolean(
+        string="Approve Partial and Pre-invoices",
+        default=True,
+        help="The fapiao of an invoice made for part of an order (by quantity or amount) or "
+        "before delivery (预开票) waits for a Fapiao Manager's approval before it is issued.",
+    )
     fruit_farm_credit_rate = fields.Float(
         string="Farm Purchase Credit Rate (%)",
         default=FARM_CREDIT_RATE_DEFAULT,

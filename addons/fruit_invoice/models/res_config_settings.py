@@ -16,6 +16,9 @@ class ResConfigSettings(models.TransientModel):
     fruit_red_letter_on_return = fields.Boolean(
         related="company_id.fruit_red_letter_on_return", readonly=False
     )
+    fruit_approve_partial = fields.Boolean(
+        related="company_id.fruit_approve_partial", readonly=False
+    )
     fruit_farm_credit_rate = fields.Float(
         related="company_id.fruit_farm_credit_rate", readonly=False
     )

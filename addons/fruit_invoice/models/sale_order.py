@@ -1,11 +1,15 @@
 import copy
+import datetime
 from decimal import Decimal
 
-from odoo import Command, _, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 from odoo.addons.tax_gateway.models.tax_classification import EXEMPT_FLAGS
+from odoo.addons.tax_gateway.tg_core import money
 
+from ..fi_core.partial import cover
 from ..fi_core.splitting import Line, Policy, SplitError, split
 
 
@@ -114,6 +118,10 @@ class SaleOrder(models.Model):
         quantity = _dec(line_vals.get("quantity"))
         code = sale_line.product_id.product_tmpl_id._get_tax_classification()
         exempt = not rate or (code and code.policy_flag in EXEMPT_FLAGS)
+        # pre-invoiced goods have not left yet: their batches are known when they do
+        lots = (
+            () if line_vals.get("fruit_preinvoice") else sale_line._fruit_lots_to_invoice(quantity)
+        )
         return Line(
             key=sale_line.id,
             customer=vals.get("partner_id"),
@@ -121,7 +129,7 @@ class SaleOrder(models.Model):
             price=price,
             rate=rate,
             exempt=bool(exempt),
-            lots=tuple(sale_line._fruit_lots_to_invoice(quantity)),
+            lots=tuple(lots),
             sequence=line_vals.get("sequence") or 0,
             name=sale_line.display_name,
         )
@@ -152,25 +160,102 @@ class SaleOrder(models.Model):
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    def _fruit_lots_to_invoice(self, quantity):
-        """((lot, quantity), ...) of this line's deliveries not invoiced yet, first in first
-        out, in the line's unit. A lot-tracked product invoices only delivered batches."""
+    fruit_qty_preinvoiced = fields.Float(
+        string="Pre-invoiced",
+        compute="_compute_fruit_qty_preinvoiced",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Quantity invoiced before delivery (预开票), net of credit notes.",
+    )
+    fruit_qty_preinvoiced_to_deliver = fields.Float(
+        string="Pre-invoiced, to Deliver",
+        compute="_compute_fruit_qty_preinvoiced",
+        store=True,
+        digits="Product Unit of Measure",
+        help="Goods invoiced before delivery that have not left the warehouse yet.",
+    )
+
+    @api.depends(
+        "invoice_lines.move_id.state",
+        "invoice_lines.quantity",
+        "invoice_lines.fruit_preinvoice",
+        "qty_delivered",
+    )
+    def _compute_fruit_qty_preinvoiced(self):
+        for line in self:
+            quantity = 0.0
+            for invoice_line in line.invoice_lines.filtered("fruit_preinvoice"):
+                move = invoice_line.move_id
+                if move.state == "cancel":
+                    continue
+                qty = invoice_line.product_uom_id._compute_quantity(
+                    invoice_line.quantity, line.product_uom
+                )
+                quantity += qty if move.move_type == "out_invoice" else -qty
+            line.fruit_qty_preinvoiced = quantity
+            line.fruit_qty_preinvoiced_to_deliver = max(quantity - line.qty_delivered, 0.0)
+
+    @api.depends("fruit_qty_preinvoiced")
+    def _compute_qty_to_invoice(self):
+        """Goods pre-invoiced count as delivered until more than them has left: what is left to
+        invoice is max(delivered, pre-invoiced) − invoiced, never a credit for goods that are
+        simply not delivered yet."""
+        res = super()._compute_qty_to_invoice()
+        for line in self:
+            if (
+                line.state == "sale"
+                and not line.display_type
+                and line.fruit_qty_preinvoiced > 0
+                and line.product_id.invoice_policy != "order"
+            ):
+                line.qty_to_invoice = (
+                    max(line.qty_delivered, line.fruit_qty_preinvoiced) - line.qty_invoiced
+                )
+        return res
+
+    def _fruit_qty_preinvoiceable(self):
+        """What may still be invoiced before delivery: ordered, not delivered, not invoiced."""
+        self.ensure_one()
+        return max(
+            min(
+                self.product_uom_qty - max(self.qty_delivered, self.fruit_qty_preinvoiced),
+                self.product_uom_qty - self.qty_invoiced,
+            ),
+            0.0,
+        )
+
+    def _fruit_delivered_lots(self):
+        """[(lot, quantity), ...] delivered to the customer net of returns, oldest batch first,
+        in the line's unit; goods without a batch under an empty lot."""
         self.ensure_one()
         delivered = {}
         for move in self.move_ids.filtered(lambda m: m.state == "done"):
             sign = 1 if move.location_dest_id.usage == "customer" else -1
-            for move_line in move.move_line_ids.filtered("lot_id"):
+            for move_line in move.move_line_ids:
                 qty = move_line.product_uom_id._compute_quantity(
                     move_line.quantity, self.product_uom
                 )
                 delivered[move_line.lot_id] = delivered.get(move_line.lot_id, 0) + sign * qty
+        return [
+            (lot, delivered[lot])
+            for lot in sorted(
+                delivered, key=lambda lot: (lot.create_date or datetime.datetime.min, lot.id or 0)
+            )
+        ]
+
+    def _fruit_lots_to_invoice(self, quantity):
+        """((lot, quantity), ...) of this line's deliveries not invoiced yet, first in first
+        out, in the line's unit. A lot-tracked product invoices only delivered batches."""
+        self.ensure_one()
         invoiced = sum(
             ln.quantity * (-1 if ln.move_id.move_type == "out_refund" else 1)
             for ln in self.invoice_lines.filtered(lambda ln: ln.move_id.state != "cancel")
         )
         lots = []
-        for lot in sorted(delivered, key=lambda lot: (lot.create_date, lot.id)):
-            left = _dec(round(delivered[lot], 6))
+        for lot, qty in self._fruit_delivered_lots():
+            if not lot:
+                continue
+            left = _dec(round(qty, 6))
             skip = min(left, _dec(round(invoiced, 6)))
             invoiced -= float(skip)
             if left - skip > 0:
@@ -186,3 +271,60 @@ class SaleOrderLine(models.Model):
                 )
             )
         return lots
+
+    def _fruit_cover_preinvoices(self):
+        """Goods left (or came back): match what was delivered with what was invoiced, first
+        in first out, and write on each pre-invoiced line how much of it has left and from
+        which batches. Returns {invoice: [message, ...]} for what changed."""
+        changed = {}
+        for sale_line in self.filtered(lambda ln: ln.fruit_qty_preinvoiced > 0):
+            invoice_lines = sale_line.invoice_lines.filtered(
+                lambda ln: ln.move_id.state != "cancel"
+            )
+            credited = {}
+            for credit in invoice_lines.filtered(
+                lambda ln: ln.move_id.move_type == "out_refund" and ln.fapiao_origin_line_id
+            ):
+                credited[credit.fapiao_origin_line_id] = (
+                    credited.get(credit.fapiao_origin_line_id, 0) + credit.quantity
+                )
+            claims = [
+                (ln, _dec(round(ln.quantity - credited.get(ln, 0), 6)))
+                for ln in invoice_lines.filtered(
+                    lambda ln: ln.move_id.move_type == "out_invoice"
+                ).sorted("id")
+            ]
+            deliveries = [
+                (lot, _dec(round(qty, 6))) for lot, qty in sale_line._fruit_delivered_lots()
+            ]
+            for invoice_line, (covered, lots) in cover(deliveries, claims).items():
+                if not invoice_line.fruit_preinvoice:
+                    continue
+                rounding = invoice_line.product_uom_id.rounding or 0.001
+                if not float_compare(
+                    float(covered),
+                    invoice_line.fruit_preinvoice_delivered,
+                    precision_rounding=rounding,
+                ):
+                    continue
+                invoice_line.write(
+                    {
+                        "fruit_preinvoice_delivered": float(covered),
+                        "fruit_lot_ids": [Command.set([lot.id for lot, _q in lots if lot])],
+                    }
+                )
+                changed.setdefault(invoice_line.move_id, []).append(
+                    _(
+                        "%(product)s: %(covered)s of %(quantity)s %(unit)s delivered%(lots)s.",
+                        product=invoice_line.product_id.display_name,
+                        covered=money.plain(covered),
+                        quantity=money.plain(_dec(invoice_line.quantity)),
+                        unit=invoice_line.product_uom_id.name,
+                        lots=(
+                            " (" + ", ".join(lot.name for lot, _q in lots if lot) + ")"
+                            if any(lot for lot, _q in lots)
+                            else ""
+                        ),
+                    )
+                )
+        return changed

@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
@@ -16,7 +18,21 @@ class StockPicking(models.Model):
         )
         for picking in returns:
             picking._fruit_red_letters_for_return()
+        self._fruit_reconcile_preinvoices()
         return res
+
+    def _fruit_reconcile_preinvoices(self):
+        """Goods invoiced before delivery (预开票) left or came back: the pre-invoiced lines
+        learn how much has left and from which batches, and their invoices say so."""
+        sale_lines = self.move_ids.filtered(lambda m: m.state == "done").sale_line_id
+        for invoice, messages in sale_lines._fruit_cover_preinvoices().items():
+            invoice.message_post(
+                body=Markup("%s<ul>%s</ul>")
+                % (
+                    _("Pre-invoiced goods, deliveries %s:", ", ".join(self.mapped("name"))),
+                    Markup().join(Markup("<li>%s</li>") % message for message in messages),
+                )
+            )
 
     def _fruit_returned_quantities(self):
         """{(sale line, lot): quantity returned, in the sale line's unit}."""

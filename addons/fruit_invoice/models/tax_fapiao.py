@@ -13,35 +13,53 @@ class TaxFapiao(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
-        help="Customers invoiced on request: the fapiao prepared at their request is issued "
-        "only once a Fapiao Manager has approved it.",
+        help="The fapiao of a customer invoiced on request, of an invoice for part of an order "
+        "and of goods not delivered yet (预开票) is issued only once a Fapiao Manager has "
+        "approved it.",
+    )
+    fruit_approval_reason = fields.Selection(
+        [
+            ("on_request", "Requested by the customer"),
+            ("partial", "Invoice for part of an order"),
+            ("preinvoice", "Goods not delivered yet (预开票)"),
+        ],
+        string="Approval Reason",
+        readonly=True,
+        copy=False,
     )
     fruit_approved_by = fields.Many2one(
         "res.users", string="Approved By", readonly=True, copy=False
     )
 
-    def _fruit_ask_approval(self):
-        """Drafts of a customer invoiced on request wait for finance; a manager is told."""
+    def _fruit_ask_approval(self, reason="on_request"):
+        """Drafts that need finance (customer on request, partial or pre-invoice) wait for a
+        Fapiao Manager, who is told."""
         waiting = self.filtered(
             lambda f: f.direction == "blue" and f.state == "draft" and not f.fruit_approval_state
         )
-        waiting.write({"fruit_approval_state": "to_approve"})
+        waiting.write({"fruit_approval_state": "to_approve", "fruit_approval_reason": reason})
         for fapiao in waiting:
             fapiao.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=_("Approve the requested fapiao"),
+                summary=_("Approve the fapiao"),
                 note=_(
-                    "%(customer)s asked for this fapiao (%(total)s): approve it before it is "
+                    "%(reason)s: fapiao for %(customer)s (%(total)s). Approve it before it is "
                     "issued.",
+                    reason=fapiao._fruit_reason_label(),
                     customer=fapiao.buyer_name,
                     total=money.plain(money.D(fapiao.amount_total)),
                 ),
                 user_id=fapiao._manager_user().id,
             )
 
+    def _fruit_reason_label(self):
+        return dict(self._fields["fruit_approval_reason"]._description_selection(self.env)).get(
+            self.fruit_approval_reason, ""
+        )
+
     def action_fruit_approve(self):
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
-            raise UserError(_("Only a Fapiao Manager approves a requested fapiao."))
+            raise UserError(_("Only a Fapiao Manager approves a fapiao waiting for finance."))
         for fapiao in self:
             if fapiao.fruit_approval_state != "to_approve":
                 raise UserError(_("Fapiao %s is not waiting for approval.", fapiao.display_name))
@@ -71,9 +89,10 @@ class TaxFapiao(models.Model):
         if self.fruit_approval_state == "to_approve":
             raise UserError(
                 _(
-                    "Fapiao %s was requested by the customer and waits for a Fapiao Manager's "
-                    "approval before it can be issued.",
-                    self.display_name,
+                    "Fapiao %(fapiao)s waits for a Fapiao Manager's approval before it can be "
+                    "issued (%(reason)s).",
+                    fapiao=self.display_name,
+                    reason=self._fruit_reason_label(),
                 )
             )
         return res

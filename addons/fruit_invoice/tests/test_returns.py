@@ -1,41 +1,19 @@
 """Goods returned by the customer become a credit note and a red-letter fapiao on their own."""
 
-import tempfile
+from odoo.tests import tagged
 
-from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
 from odoo.addons.tax_gateway.tests.common import run_queued_jobs
 
-from .test_splitting import TestFruitSplitting
+from .common import FruitCommon
 
 
-class TestFruitReturns(TestFruitSplitting):
+@tagged("post_install", "-at_install")
+class TestFruitReturns(FruitCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company.fruit_red_letter_on_return = True
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.env["tax.gateway.provider"].create(
-            {
-                "name": "Sandbox",
-                "company_id": cls.company.id,
-                "base_url": cls.sandbox.url,
-                "ca_bundle": cls.sandbox.ca,
-                "app_key": cls.sandbox.APP_KEY,
-                "app_secret": cls.sandbox.APP_SECRET,
-                "read_timeout": 3.0,
-                "poll_interval": 1,
-            }
-        )
-
-    def issue(self, invoices):
-        invoices.action_post()
-        for invoice in invoices:
-            fapiao = self.env["tax.fapiao"].browse(invoice.action_prepare_fapiao()["res_id"])
-            fapiao._submit()
-            run_queued_jobs(self.env, fapiao)
-            self.assertEqual(fapiao.state, "issued")
-        return invoices.fapiao_ids
+        cls.start_sandbox()
 
     def return_goods(self, order, lot, quantity):
         picking = order.picking_ids.filtered(lambda p: not p.return_id)

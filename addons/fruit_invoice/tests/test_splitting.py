@@ -1,101 +1,13 @@
 """Invoices from sales orders, split by batch, tax treatment and face-value limit."""
 
-from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.tax_gateway.tests.common import FapiaoCommon
+from .common import FruitCommon
 
 
 @tagged("post_install", "-at_install")
-class TestFruitSplitting(FapiaoCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env.user.groups_id |= (
-            cls.env.ref("stock.group_stock_manager")
-            + cls.env.ref("stock.group_production_lot")
-            + cls.env.ref("sales_team.group_sale_manager")
-        )
-        cls.company.write({"fruit_split_invoices": True, "fruit_split_by_lot": True})
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
-        )
-        cls.apple = cls.env["product.product"].create(
-            {
-                "name": "富士苹果",
-                "type": "consu",
-                "is_storable": True,
-                "tracking": "lot",
-                "invoice_policy": "delivery",
-                "list_price": 12.5,
-                "uom_id": cls.env.ref("uom.product_uom_kgm").id,
-                "uom_po_id": cls.env.ref("uom.product_uom_kgm").id,
-                "taxes_id": [Command.set(cls.tax_9.ids)],
-                "tax_classification_id": cls.code_apple.id,
-                "company_id": cls.company.id,
-            }
-        )
-        cls.lots = cls.env["stock.lot"].create(
-            [
-                {
-                    "name": f"2026-11-{day}-烟台",
-                    "product_id": cls.apple.id,
-                    "company_id": cls.company.id,
-                }
-                for day in (18, 19, 20)
-            ]
-        )
-        for lot in cls.lots:
-            cls.env["stock.quant"]._update_available_quantity(
-                cls.apple, cls.warehouse.lot_stock_id, 500, lot_id=lot
-            )
-
-    def order(self, lines, policy="delivery"):
-        self.apple.invoice_policy = policy
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.buyer.id,
-                "company_id": self.company.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.apple.id,
-                            "product_uom_qty": qty,
-                            "price_unit": price,
-                            "tax_id": [Command.set(self.tax_9.ids)],
-                        }
-                    )
-                    for qty, price in lines
-                ],
-            }
-        )
-        order.action_confirm()
-        return order
-
-    def deliver(self, order, lots_by_line):
-        """Deliver each order line from the given (lot, quantity) pairs."""
-        picking = order.picking_ids
-        picking.move_ids.move_line_ids.unlink()
-        for sale_line, lots in zip(order.order_line, lots_by_line, strict=True):
-            move = picking.move_ids.filtered(lambda m, sl=sale_line: m.sale_line_id == sl)
-            for lot, qty in lots:
-                self.env["stock.move.line"].create(
-                    {
-                        "move_id": move.id,
-                        "picking_id": picking.id,
-                        "product_id": self.apple.id,
-                        "lot_id": lot.id,
-                        "quantity": qty,
-                        "product_uom_id": move.product_uom.id,
-                        "location_id": move.location_id.id,
-                        "location_dest_id": move.location_dest_id.id,
-                    }
-                )
-        picking.move_ids.picked = True
-        picking.button_validate()
-        self.assertEqual(picking.state, "done")
-
+class TestFruitSplitting(FruitCommon):
     def test_one_invoice_per_batch_adding_up_to_the_order(self):
         order = self.order([(30, 12.5), (7.5, 13.2)])
         l1, l2, l3 = self.lots
