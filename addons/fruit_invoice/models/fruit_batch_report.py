@@ -4,7 +4,8 @@ from odoo import fields, models, tools
 class FruitBatchInvoiceReport(models.Model):
     """What was invoiced from each batch (lot): posted customer invoices net of credit notes,
     per invoice line and batch. A line delivered from several batches (not split by batch) is
-    shared equally between them."""
+    shared equally between them. Goods pre-invoiced (预开票) that have not left yet have no
+    batch: they show without one until they are delivered."""
 
     _name = "fruit.batch.invoice.report"
     _description = "Batch Invoicing Analysis"
@@ -30,6 +31,7 @@ class FruitBatchInvoiceReport(models.Model):
         selection=lambda self: self.env["account.move"]._fields["fapiao_state"].selection,
         readonly=True,
     )
+    fruit_preinvoice = fields.Boolean(string="Pre-invoiced", readonly=True)
     quantity = fields.Float(readonly=True, digits="Product Unit of Measure")
     amount_untaxed = fields.Monetary(string="Untaxed", readonly=True)
     amount_tax = fields.Monetary(string="Tax", readonly=True)
@@ -50,20 +52,23 @@ class FruitBatchInvoiceReport(models.Model):
                        lot.fruit_grower_id, m.id AS move_id,
                        m.commercial_partner_id AS partner_id, m.invoice_date,
                        m.company_id, m.currency_id, m.fapiao_state,
-                       s.sign * aml.quantity / sh.n AS quantity,
-                       ROUND(s.sign * aml.price_subtotal / sh.n, 2) AS amount_untaxed,
-                       ROUND(s.sign * (aml.price_total - aml.price_subtotal) / sh.n, 2)
+                       COALESCE(aml.fruit_preinvoice, FALSE) AS fruit_preinvoice,
+                       s.sign * aml.quantity / s.n AS quantity,
+                       ROUND(s.sign * aml.price_subtotal / s.n, 2) AS amount_untaxed,
+                       ROUND(s.sign * (aml.price_total - aml.price_subtotal) / s.n, 2)
                            AS amount_tax,
-                       ROUND(s.sign * aml.price_total / sh.n, 2) AS amount_total
+                       ROUND(s.sign * aml.price_total / s.n, 2) AS amount_total
                   FROM account_move_line aml
                   JOIN account_move m ON m.id = aml.move_id
-                  JOIN account_move_line_fruit_lot_rel rel ON rel.move_line_id = aml.id
-                  JOIN shares sh ON sh.move_line_id = aml.id
-                  JOIN stock_lot lot ON lot.id = rel.lot_id
+                  LEFT JOIN account_move_line_fruit_lot_rel rel ON rel.move_line_id = aml.id
+                  LEFT JOIN shares sh ON sh.move_line_id = aml.id
+                  LEFT JOIN stock_lot lot ON lot.id = rel.lot_id
                   CROSS JOIN LATERAL (
-                      SELECT CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END AS sign
+                      SELECT CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END AS sign,
+                             COALESCE(sh.n, 1) AS n
                   ) s
                  WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND (rel.lot_id IS NOT NULL OR aml.fruit_preinvoice)
             )
             """
         )

@@ -235,6 +235,34 @@ class ResCompany(models.Model):
         env["account.payment.register"].with_context(
             active_model="account.move", active_ids=paid.ids
         ).create({"group_payment": False}).action_create_payments()
+        # the restaurant wants tomorrow's pears invoiced before they leave (预开票): half of
+        # the order pre-invoiced, its fapiao waiting for finance
+        order = env["sale.order"].create(
+            {
+                "partner_id": customers[2].id,
+                "company_id": company.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": products[1].id,
+                            "product_uom_qty": 200,
+                            "price_unit": products[1].list_price,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        wizard = (
+            env["fruit.partial.invoice"]
+            .with_context(active_id=order.id)
+            .create({"mode": "preinvoice"})
+        )
+        wizard.line_ids.quantity = 100
+        pre = wizard.action_create_invoices()
+        pre = env["account.move"].browse(pre.get("res_id")) or order.invoice_ids
+        pre.action_post()
+        pre.action_prepare_fapiao()
         # bought from a grower: the purchase fapiao the company issues to itself
         bill = env["account.move"].create(
             {

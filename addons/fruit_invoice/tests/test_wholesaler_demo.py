@@ -53,10 +53,19 @@ class TestWholesalerDemo(SandboxRequestsMixin, HttpCase):
         return sandbox
 
     def test_a_week_of_business(self):
-        self.assertEqual(len(self.orders), 21)  # 7 days × 3 customers
+        pre = self.orders.filtered(
+            lambda o: "preinvoice" in o.invoice_ids.mapped("fruit_invoicing")
+        )
+        self.assertEqual(len(self.orders - pre), 21)  # 7 days × 3 customers
         invoiced = self.orders.filtered(lambda o: o.invoice_status == "invoiced")
         self.assertEqual(len(invoiced), 15)  # the last two days wait for the accountant
-        self.assertEqual(set((self.orders - invoiced).mapped("invoice_status")), {"to invoice"})
+        self.assertEqual(
+            set((self.orders - invoiced - pre).mapped("invoice_status")), {"to invoice"}
+        )
+        # tomorrow's pears, half pre-invoiced before they leave, the fapiao waiting for finance
+        self.assertEqual(pre.order_line.fruit_qty_preinvoiced_to_deliver, 100)
+        self.assertEqual(pre.invoice_ids.fruit_preinvoice_state, "to_deliver")
+        self.assertEqual(pre.invoice_ids.fapiao_ids.fruit_approval_reason, "preinvoice")
         batches = self.env["fruit.invoice.batch"].search([("order_ids", "in", invoiced.ids)])
         self.assertEqual(len(batches), 5)
         for batch in batches:
@@ -79,13 +88,16 @@ class TestWholesalerDemo(SandboxRequestsMixin, HttpCase):
             sum(Decimal(str(a)) for a in rows.mapped("amount_total")),
             sum(Decimal(str(a)) for a in posted.mapped("amount_total")),
         )
-        lot = rows[0].lot_id
+        # tomorrow's pre-invoiced pears have no batch until they leave
+        waiting = rows.filtered(lambda r: not r.lot_id)
+        self.assertTrue(waiting and all(waiting.mapped("fruit_preinvoice")))
+        lot = rows.lot_id[0]
         batch_rows = rows.filtered(lambda r: r.lot_id == lot)
         self.assertEqual(batch_rows.lot_id.fruit_origin, lot.fruit_origin)
         groups = self.env["fruit.batch.invoice.report"].read_group(
             [("id", "in", rows.ids)], ["amount_total:sum"], ["lot_id"]
         )
-        self.assertEqual(len(groups), len(rows.lot_id))
+        self.assertEqual(len(groups), len(rows.lot_id) + 1)
         pdf, kind = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)
@@ -122,7 +134,7 @@ class TestWholesalerDemo(SandboxRequestsMixin, HttpCase):
                 "groups_id": [Command.link(self.env.ref("tax_gateway.group_fapiao_issuer").id)],
             }
         )
-        order = (self.orders - self.orders.filtered(lambda o: o.invoice_status == "invoiced"))[0]
+        order = self.orders.filtered(lambda o: o.invoice_status == "to invoice")[0]
         self.start_tour(
             f"/odoo/action-sale.action_orders/{order.id}",
             "fruit_invoice_sale_to_fapiao",
@@ -136,3 +148,32 @@ class TestWholesalerDemo(SandboxRequestsMixin, HttpCase):
         run_queued_jobs(self.env, fapiao)
         self.assertEqual(fapiao.state, "issued")
         self.assertEqual(len(fapiao.number), 20)
+
+    def test_tour_pre_invoice_before_delivery(self):
+        """A salesman pre-invoices part of an order that has not left the warehouse."""
+        self.env.ref("base.user_admin").write(
+            {"company_ids": [Command.link(self.company.id)], "company_id": self.company.id}
+        )
+        pears = self.env["product.product"].search(
+            [("name", "=", "砀山酥梨"), ("company_id", "=", self.company.id)]
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customers[0].id,
+                "company_id": self.company.id,
+                "order_line": [
+                    Command.create({"product_id": pears.id, "product_uom_qty": 90, "price_unit": 6})
+                ],
+            }
+        )
+        order.action_confirm()
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "fruit_invoice_pre_invoice",
+            login="admin",
+        )
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.invoice_line_ids.quantity, 40)
+        self.assertEqual(invoice.amount_total, 261.6)  # 240.00 + 9 %
+        self.assertEqual(invoice.fruit_preinvoice_state, "to_deliver")
+        self.assertEqual(order.order_line.qty_to_invoice, 0)
