@@ -534,16 +534,31 @@ class TaxFapiao(models.Model):
         provider = self._provider()
         provider._check_online()
         order = self._nuonuo_order()
+        client = provider._client()
         try:
-            result = provider._client().issue(order)
+            result = client.issue(order)
         except PlatformError as err:
             self._audit("platform_issue", sent=order, received=[err.code, err.message])
             return self._platform_error(err)
         self._audit("platform_issue", sent=order, received=vars(result))
         self.write({"state": "issuing", "platform_serial": result.serial})
-        if not self._apply_result_safely(result):
-            self._enqueue_poll()
+        if self._apply_result_safely(result) or self._query_on_submit(client, order):
+            return f"submitted as {result.serial}, status {self.state}"
+        self._enqueue_poll()
         return f"submitted as {result.serial}"
+
+    def _query_on_submit(self, client, order):
+        """Ask for the result in the submitting job (provider setting): True when the platform
+        is done. Whatever goes wrong here is left to the poll job: the submission itself is
+        committed with this job, never undone by a failed query."""
+        if not self._provider().query_on_submit:
+            return False
+        try:
+            with self.env.cr.savepoint():
+                return self._apply_result_safely(client.query(self.order_no, order))
+        except (PlatformError, RetryableJobError) as err:
+            _logger.info("fapiao %s: result not taken at once (%s), polled later", self.id, err)
+            return False
 
     def _job_poll(self):
         """Queue job: ask the platform for the result; retried while it is still issuing."""

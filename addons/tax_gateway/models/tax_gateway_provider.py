@@ -50,6 +50,7 @@ class TaxGatewayProvider(models.Model):
         "read_timeout",
         "max_attempts",
         "poll_interval",
+        "query_on_submit",
         "heartbeat_interval",
         "breaker_window",
         "breaker_failure_rate",
@@ -98,6 +99,13 @@ class TaxGatewayProvider(models.Model):
     read_timeout = fields.Float(default=15.0)
     max_attempts = fields.Integer(string="Attempts per Call", default=4)
     poll_interval = fields.Integer(string="Poll Every (s)", default=5)
+    query_on_submit = fields.Boolean(
+        string="Ask for the Result at Once",
+        default=True,
+        help="Right after a fapiao is submitted, the same job asks the platform for its result: "
+        "a platform that issues at once is done in one job and one call less later. A fapiao "
+        "still issuing is then polled as usual.",
+    )
     heartbeat_interval = fields.Integer(string="Heartbeat (s)", default=60)
     last_check = fields.Datetime(readonly=True)
     last_check_ok = fields.Boolean(readonly=True)

@@ -139,7 +139,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._send(200, {"access_token": token, "expires_in": TOKEN_TTL})
 
     def _services(self, query, body):
-        fault = self.server.take_fault("services")
+        fault = self.server.take_fault("services", self.headers.get("method"))
         if fault:
             mode = fault["fault"]
             if mode in ("latency", "timeout"):
@@ -340,11 +340,14 @@ class SandboxServer(ThreadingHTTPServer):
         with self._faults_lock:
             return [dict(f) for f in self._faults]
 
-    def take_fault(self, where):
-        """Consume one pending fault that applies to ``where`` ("services" or "handshake")."""
+    def take_fault(self, where, method=None):
+        """Consume one pending fault that applies to ``where`` ("services" or "handshake") and,
+        when the fault names one, to the platform ``method`` called."""
         with self._faults_lock:
             for fault in self._faults:
                 if (fault["fault"] == "expired_cert") != (where == "handshake"):
+                    continue
+                if fault.get("method") and fault["method"] != method:
                     continue
                 fault["count"] -= 1
                 if fault["count"] <= 0:

@@ -94,6 +94,28 @@ class TestConnector(FapiaoCommon):
         logs = self.env["tax.gateway.request.log"].search([("provider_id", "=", self.provider.id)])
         self.assertTrue(logs.filtered("success"))
 
+    def test_one_job_when_the_platform_issues_at_once(self):
+        # the sandbox issues at once: the submitting job takes the result itself
+        fapiao = self.submit()
+        jobs = run_queued_jobs(self.env, fapiao)
+        self.assertEqual([job.method_name for job in jobs], ["_job_issue"])
+        self.assertEqual(fapiao.state, "issued")
+        # the query fails in the submitting job: the submission stands, the result is polled
+        self.sandbox.fault("5xx", count=8, method="nuonuo.OpeMplatform.queryInvoiceResult")
+        fapiao = self.submit()
+        run_queued_jobs(self.env, fapiao, rounds=1)
+        self.assertEqual((fapiao.state, self.platform_invoices(fapiao.order_no)), ("issuing", 1))
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll"])
+        self.sandbox.fault("clear")
+        run_queued_jobs(self.env, fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        # without the setting (a platform known to be slow), the result is polled
+        self.provider.query_on_submit = False
+        fapiao = self.submit()
+        jobs = run_queued_jobs(self.env, fapiao)
+        self.assertEqual([job.method_name for job in jobs], ["_job_issue", "_job_poll"])
+        self.assertEqual(fapiao.state, "issued")
+
     def test_transient_errors_are_retried_once_issued(self):
         for fault in ("5xx", "lost_after_commit", "reset", "garbage"):
             self.sandbox.fault(fault, count=1)

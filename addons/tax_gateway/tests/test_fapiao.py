@@ -201,8 +201,21 @@ class TestFapiao(FapiaoCommon):
         fapiao = (
             self.env["tax.fapiao"]
             .sudo()
-            # customer fapiao (fruit_invoice's demo adds a farm purchase one)
-            .search([("company_id", "=", company.id), ("move_id.move_type", "=", "out_invoice")])
+            # the demo's two customers (fruit_invoice's demo adds fapiao of its own customers)
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_id.move_type", "=", "out_invoice"),
+                    (
+                        "move_id.partner_id",
+                        "in",
+                        [
+                            self.env.ref("tax_gateway.demo_partner_buyer").id,
+                            self.env.ref("tax_gateway.demo_partner_person").id,
+                        ],
+                    ),
+                ]
+            )
         )
         self.assertEqual(len(fapiao), 2)
         self.assertEqual(set(fapiao.mapped("kind")), {"81", "82"})
