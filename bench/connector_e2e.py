@@ -168,9 +168,9 @@ def start_odoo(conf, db, port):
     )
     for _ in range(120):
         try:
-            if requests.get(f"http://127.0.0.1:{port}/web/login", timeout=2).ok:
+            if requests.get(f"http://127.0.0.1:{port}/web/login", timeout=10).ok:
                 return proc, log.name
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still loading
             pass
         time.sleep(0.5)
     proc.terminate()
