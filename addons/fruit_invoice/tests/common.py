@@ -1,10 +1,7 @@
 """Shared set-up of the fruit tests."""
 
-import tempfile
-
 from odoo import Command
 
-from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
 
 
@@ -100,24 +97,6 @@ class FruitCommon(FapiaoCommon):
         picking.move_ids.picked = True
         picking.with_context(skip_backorder=True).button_validate()
         self.assertEqual(picking.state, "done")
-
-    @classmethod
-    def start_sandbox(cls):
-        """The sandbox platform in its own process, and the company's provider on it."""
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.env["tax.gateway.provider"].create(
-            {
-                "name": "Sandbox",
-                "company_id": cls.company.id,
-                "base_url": cls.sandbox.url,
-                "ca_bundle": cls.sandbox.ca,
-                "app_key": cls.sandbox.APP_KEY,
-                "app_secret": cls.sandbox.APP_SECRET,
-                "read_timeout": 3.0,
-                "poll_interval": 1,
-            }
-        )
 
     def issue(self, invoices):
         invoices.action_post()

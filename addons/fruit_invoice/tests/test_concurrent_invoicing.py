@@ -10,7 +10,9 @@ from odoo.tools import mute_logger
 
 @tagged("post_install", "-at_install")
 class TestConcurrentInvoicing(TransactionCase):
-    def test_an_order_is_never_invoiced_twice(self):
+    def committed_order(self, product, customer, policy, price):
+        """A confirmed order of 100 of a new product, committed: each clerk's transaction sees
+        it. Returns the order, the registry and the context of the demo wholesaler."""
         company = self.env.ref("base.demo_company_cn", raise_if_not_found=False)
         if not company or not company.fruit_split_invoices:
             self.skipTest("demo data not installed")
@@ -23,9 +25,9 @@ class TestConcurrentInvoicing(TransactionCase):
             )
             fruit = env["product.product"].create(
                 {
-                    "name": "并发测试香蕉",
+                    "name": product,
                     "type": "consu",
-                    "invoice_policy": "order",
+                    "invoice_policy": policy,
                     "company_id": company.id,
                     "taxes_id": [Command.set(tax.ids)],
                     "tax_classification_id": env["tax.classification"]
@@ -35,16 +37,22 @@ class TestConcurrentInvoicing(TransactionCase):
             )
             order = env["sale.order"].create(
                 {
-                    "partner_id": env["res.partner"].create({"name": "并发测试客户"}).id,
+                    "partner_id": env["res.partner"].create({"name": customer}).id,
                     "company_id": company.id,
                     "order_line": [
                         Command.create(
-                            {"product_id": fruit.id, "product_uom_qty": 100, "price_unit": 6.5}
+                            {"product_id": fruit.id, "product_uom_qty": 100, "price_unit": price}
                         )
                     ],
                 }
             )
             order.action_confirm()
+        return order, registry, context
+
+    def test_an_order_is_never_invoiced_twice(self):
+        order, registry, context = self.committed_order(
+            "并发测试香蕉", "并发测试客户", "order", 6.5
+        )
         with registry.cursor() as cr1, registry.cursor() as cr2:
             clerk1 = api.Environment(cr1, SUPERUSER_ID, context)
             clerk2 = api.Environment(cr2, SUPERUSER_ID, context)
@@ -70,40 +78,9 @@ class TestConcurrentInvoicing(TransactionCase):
             self.assertEqual(invoiced.invoice_line_ids.quantity, 100)
 
     def test_two_clerks_never_pre_invoice_the_same_goods(self):
-        company = self.env.ref("base.demo_company_cn", raise_if_not_found=False)
-        if not company or not company.fruit_split_invoices:
-            self.skipTest("demo data not installed")
-        registry = self.env.registry
-        context = {"allowed_company_ids": [company.id], "lang": "en_US"}
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, context)
-            tax = (
-                env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
-            )
-            fruit = env["product.product"].create(
-                {
-                    "name": "预开票并发测试荔枝",
-                    "type": "consu",
-                    "invoice_policy": "delivery",
-                    "company_id": company.id,
-                    "taxes_id": [Command.set(tax.ids)],
-                    "tax_classification_id": env["tax.classification"]
-                    .search([("code", "=", "1010115010500000000")])
-                    .id,
-                }
-            )
-            order = env["sale.order"].create(
-                {
-                    "partner_id": env["res.partner"].create({"name": "预开票并发客户"}).id,
-                    "company_id": company.id,
-                    "order_line": [
-                        Command.create(
-                            {"product_id": fruit.id, "product_uom_qty": 100, "price_unit": 30}
-                        )
-                    ],
-                }
-            )
-            order.action_confirm()
+        order, registry, context = self.committed_order(
+            "预开票并发测试荔枝", "预开票并发客户", "delivery", 30
+        )
 
         def wizard(env, quantity):
             wiz = (

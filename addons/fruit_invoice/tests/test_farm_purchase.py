@@ -1,12 +1,9 @@
 """Produce bought from farmers: a 农产品收购发票 issued over the wire, input VAT credited."""
 
-import tempfile
-
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
 
 RESIDENT_ID = "11010519491231002X"  # the check-digit example of GB 11643
@@ -17,20 +14,7 @@ class TestFarmPurchase(FapiaoCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.env["tax.gateway.provider"].create(
-            {
-                "name": "Sandbox",
-                "company_id": cls.company.id,
-                "base_url": cls.sandbox.url,
-                "ca_bundle": cls.sandbox.ca,
-                "app_key": cls.sandbox.APP_KEY,
-                "app_secret": cls.sandbox.APP_SECRET,
-                "read_timeout": 3.0,
-                "poll_interval": 1,
-            }
-        )
+        cls.start_sandbox()
         cls.grower = cls.env["res.partner"].create(
             {
                 "name": "王大山（果农）",

@@ -1,4 +1,5 @@
 import pathlib
+import tempfile
 
 import polib
 
@@ -62,6 +63,29 @@ class FapiaoCommon(SandboxRequestsMixin, AccountTestInvoicingCommon):
     products carrying tax classification codes. Shared by the trade add-ons' tests."""
 
     SELLER_USCC = "91110000600037341L"
+
+    @classmethod
+    def start_sandbox(cls, **provider_values):
+        """The sandbox platform in its own process (stopped after the class) and the company's
+        provider on it, as ``cls.sandbox`` and ``cls.provider``."""
+        from ..sandbox.testing import SandboxProcess
+
+        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.provider = cls.env["tax.gateway.provider"].create(
+            {
+                "name": "Sandbox",
+                "company_id": cls.company.id,
+                "base_url": cls.sandbox.url,
+                "ca_bundle": cls.sandbox.ca,
+                "app_key": cls.sandbox.APP_KEY,
+                "app_secret": cls.sandbox.APP_SECRET,
+                "read_timeout": 3.0,
+                "poll_interval": 1,
+                **provider_values,
+            }
+        )
+        return cls.provider
 
     @classmethod
     @AccountTestInvoicingCommon.setup_chart_template("cn")

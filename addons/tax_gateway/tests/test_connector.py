@@ -2,14 +2,13 @@
 
 import datetime
 import sqlite3
-import tempfile
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..sandbox.testing import SandboxProcess, free_port
+from ..sandbox.testing import free_port
 from ..tg_core.client import Config, NuonuoClient, PlatformError
 from .common import FapiaoCommon, queued_methods, run_queued_jobs
 
@@ -19,20 +18,7 @@ class TestConnector(FapiaoCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.provider = cls.env["tax.gateway.provider"].create(
-            {
-                "name": "Sandbox",
-                "company_id": cls.company.id,
-                "base_url": cls.sandbox.url,
-                "ca_bundle": cls.sandbox.ca,
-                "app_key": cls.sandbox.APP_KEY,
-                "app_secret": cls.sandbox.APP_SECRET,
-                "read_timeout": 3.0,
-                "poll_interval": 1,
-            }
-        )
+        cls.start_sandbox()
 
     def setUp(self):
         super().setUp()

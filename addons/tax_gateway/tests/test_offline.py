@@ -4,14 +4,12 @@ drains when it is back; long waits alert the managers; waiting fapiao export to 
 import datetime
 import io
 import sqlite3
-import tempfile
 
 import openpyxl
 
 from odoo import fields
 from odoo.tests import tagged
 
-from ..sandbox.testing import SandboxProcess
 from .common import FapiaoCommon, queued_methods, run_queued_jobs
 
 
@@ -20,21 +18,7 @@ class TestOffline(FapiaoCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.provider = cls.env["tax.gateway.provider"].create(
-            {
-                "name": "Sandbox",
-                "company_id": cls.company.id,
-                "base_url": cls.sandbox.url,
-                "ca_bundle": cls.sandbox.ca,
-                "app_key": cls.sandbox.APP_KEY,
-                "app_secret": cls.sandbox.APP_SECRET,
-                "read_timeout": 3.0,
-                "poll_interval": 1,
-                "max_attempts": 2,
-            }
-        )
+        cls.start_sandbox(max_attempts=2)
 
     def setUp(self):
         super().setUp()

@@ -1,13 +1,11 @@
 """Red letters (红字确认单) from Odoo's credit-note flow to the sandbox platform and back."""
 
 import sqlite3
-import tempfile
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..sandbox.testing import SandboxProcess
 from .common import FapiaoCommon, run_queued_jobs
 
 RED_TTL = 72 * 3600
@@ -18,20 +16,7 @@ class TestRedLetter(FapiaoCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.provider = cls.env["tax.gateway.provider"].create(
-            {
-                "name": "Sandbox",
-                "company_id": cls.company.id,
-                "base_url": cls.sandbox.url,
-                "ca_bundle": cls.sandbox.ca,
-                "app_key": cls.sandbox.APP_KEY,
-                "app_secret": cls.sandbox.APP_SECRET,
-                "read_timeout": 3.0,
-                "poll_interval": 1,
-            }
-        )
+        cls.start_sandbox()
 
     def setUp(self):
         super().setUp()
