@@ -59,6 +59,8 @@ def perform_jobs(env, model="tax.fapiao"):
     profile = cProfile.Profile()
     performed = profile.runcall(_perform_jobs, env, model)
     out = io.StringIO()
+    if os.environ.get("BENCH_PROFILE_FILE"):
+        profile.dump_stats(os.environ["BENCH_PROFILE_FILE"])
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
     print(out.getvalue())
     return performed

@@ -82,9 +82,23 @@ def test_issue_query_and_documents(sandbox):
     ca = open(sandbox.ca, "rb").read()
     assert signature.verify_detached(ca, xml, sig)
     assert not signature.verify_detached(ca, xml.replace(b"100.00", b"900.00"), sig)
-    assert client.download(done.files["pdfUrl"]).startswith(b"%PDF")
+    pdf = client.download(done.files["pdfUrl"])
+    assert pdf.startswith(b"%PDF")
+    # documents are made once and kept: the same bytes on every download
+    assert client.download(done.files["pdfUrl"]) == pdf
+    assert client.download(done.files["xmlUrl"]) == xml
     credit = client.credit_line()
     assert credit["usedCreditLine"] == Decimal("100.00")
+    # the documents of one fapiao come at the same time, each as it was downloaded alone
+    urls = {
+        "xml": done.files["xmlUrl"],
+        "sig": done.files["signatureUrl"],
+        "pdf": done.files["pdfUrl"],
+    }
+    assert client.download_all(urls) == {"xml": xml, "sig": sig.encode(), "pdf": pdf}
+    with pytest.raises(PlatformError) as failed:
+        client.download_all(dict(urls, pdf=done.files["pdfUrl"] + "-unknown"))
+    assert failed.value.code == "HTTP_404" and failed.value.transient
 
 
 def test_same_business_key_is_adopted_not_reissued(sandbox):

@@ -101,8 +101,11 @@ class AccountMove(models.Model):
             )
             if issued and not move.fapiao:
                 # only the number changes, no line: skip the re-synchronisation of taxes and
-                # terms that account.move.write otherwise runs (a third of an issuing job)
-                move.with_context(skip_invoice_sync=True).fapiao = issued.sorted("id")[0].number
+                # terms that account.move.write otherwise runs (a third of an issuing job); the
+                # platform, not a user, wrote it: the invoice is not "manually modified"
+                move.with_context(
+                    skip_invoice_sync=True, skip_is_manually_modified=True
+                ).fapiao = issued.sorted("id")[0].number
 
     def _fapiao_product_lines(self):
         self.ensure_one()

@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import logging
 
@@ -5,6 +6,7 @@ from psycopg2.errors import LockNotAvailable
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.sql_db import Savepoint
 
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -554,11 +556,28 @@ class TaxFapiao(models.Model):
         if not self._provider().query_on_submit:
             return False
         try:
-            with self.env.cr.savepoint():
+            with self._savepoint_keeping_tracking():
                 return self._apply_result_safely(client.query(self.order_no, order))
         except (PlatformError, RetryableJobError) as err:
             _logger.info("fapiao %s: result not taken at once (%s), polled later", self.id, err)
             return False
+
+    @contextlib.contextmanager
+    def _savepoint_keeping_tracking(self):
+        """A savepoint like ``cr.savepoint()``, except that the chatter's tracking stays
+        pending across it: a fapiao issued at once gets one message (to issue → issued), not
+        one per step. ``cr.savepoint()`` runs the pre-commit hooks, which post the tracking
+        message, on entering and leaving; this one only writes the ORM's pending updates."""
+        self.env.flush_all()
+        savepoint = Savepoint(self.env.cr)
+        try:
+            yield savepoint
+            self.env.flush_all()
+        except BaseException:
+            self.env.transaction.clear()  # the cache may hold what is rolled back
+            savepoint.close(rollback=True)
+            raise
+        savepoint.close(rollback=False)
 
     def _job_poll(self):
         """Queue job: ask the platform for the result; retried while it is still issuing."""
@@ -694,29 +713,42 @@ class TaxFapiao(models.Model):
         return True
 
     def _archive_documents(self, result):
-        """Download XML, signature and PDF; verify the signature and the XML against the record."""
+        """Download XML, signature, PDF (and OFD) at once; verify the signature and the XML
+        against the record before anything is kept."""
         provider = self._provider()
-        client = provider._client()
-        xml = client.download(result.files["xmlUrl"])
-        if result.files.get("signatureUrl"):
-            sig = client.download(result.files["signatureUrl"]).decode("ascii")
-            if not signature.verify_detached(provider._document_certificate(), xml, sig):
-                raise PlatformError(
-                    "SIGNATURE", _("The platform's signature does not match."), transient=False
-                )
+        urls = {
+            ext: result.files[key]
+            for ext, key in (
+                ("xml", "xmlUrl"),
+                ("sig", "signatureUrl"),
+                ("pdf", "pdfUrl"),
+                ("ofd", "ofdUrl"),  # the original voucher, when the platform gives it
+            )
+            if result.files.get(key)
+        }
+        if "xml" not in urls:
+            raise PlatformError("MISMATCH", _("The platform gave no XML of the issued fapiao."))
+        files = provider._client().download_all(urls)
+        xml = files["xml"]
+        if "sig" in files and not signature.verify_detached(
+            provider._document_certificate(), xml, files["sig"].decode("ascii")
+        ):
+            raise PlatformError(
+                "SIGNATURE", _("The platform's signature does not match."), transient=False
+            )
         parsed = einvoice.parse(xml)
         sign = -1 if self.direction == "red" else 1
         if parsed["number"] != result.number or parsed["total"] != sign * abs(
             money.cents(self.amount_total)
         ):
             raise PlatformError("MISMATCH", _("The issued document does not match the fapiao."))
-        documents = [("xml", "application/xml", xml)]
-        if result.files.get("pdfUrl"):
-            documents.append(("pdf", "application/pdf", client.download(result.files["pdfUrl"])))
-        if result.files.get("ofdUrl"):  # the original voucher, when the platform gives it
-            documents.append(("ofd", "application/ofd", client.download(result.files["ofdUrl"])))
-        if result.files.get("signatureUrl"):
-            documents.append(("sig", "text/plain", sig.encode("ascii")))
+        mimetypes = {
+            "xml": "application/xml",
+            "pdf": "application/pdf",
+            "ofd": "application/ofd",
+            "sig": "text/plain",
+        }
+        documents = [(ext, mimetypes[ext], content) for ext, content in files.items()]
         self.env["ir.attachment"].create(
             [
                 {

@@ -5,6 +5,7 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
+from odoo.tools import SQL
 
 from ..tg_core import audit
 
@@ -109,23 +110,27 @@ class TaxGatewayAudit(models.Model):
         prev_hash = prev_hash or self._anchor()
         cr.execute("SELECT id FROM tax_gateway_audit WHERE sequence IS NULL ORDER BY id")
         entries = self.sudo().browse([row[0] for row in cr.fetchall()])
+        links = []
         for entry in entries:
             sequence += 1
+            entry_hash = audit.entry_hash(prev_hash, dict(entry._content(), sequence=sequence))
+            links.append(SQL("(%s, %s, %s, %s)", entry.id, sequence, prev_hash, entry_hash))
+            prev_hash = entry_hash
+        if links:
             cr.execute(
-                "UPDATE tax_gateway_audit SET sequence = %s, prev_hash = %s WHERE id = %s",
-                [sequence, prev_hash, entry.id],
+                SQL(
+                    "UPDATE tax_gateway_audit AS entry"
+                    "   SET sequence = link.sequence, prev_hash = link.prev_hash, hash = link.hash"
+                    "  FROM (VALUES %s) AS link(id, sequence, prev_hash, hash)"
+                    " WHERE entry.id = link.id",
+                    SQL(", ").join(links),
+                )
             )
-            entry.invalidate_recordset(["sequence", "prev_hash", "create_date"])
-            prev_hash = audit.entry_hash(prev_hash, entry._content())
-            cr.execute(
-                "UPDATE tax_gateway_audit SET hash = %s WHERE id = %s", [prev_hash, entry.id]
-            )
-        if entries:
             cr.execute(
                 "UPDATE tax_gateway_audit_head SET sequence = %s, hash = %s WHERE id = 1",
                 [sequence, prev_hash],
             )
-            entries.invalidate_recordset(["hash"])
+            entries.invalidate_recordset(["sequence", "prev_hash", "hash"])
         return len(entries)
 
     @api.model

@@ -310,7 +310,8 @@ class TaxGatewayProvider(models.Model):
         }
         self.env["tax.gateway.request.log"].sudo().create(values)  # reason: technical log
         self.env.cr.postrollback.add(functools.partial(self._log_after_rollback, values))
-        self._breaker_update()
+        if breaker.is_platform_failure(code, http_status):  # an answer never opens the circuit
+            self._breaker_update()
 
     def _log_after_rollback(self, values):
         with self.env.registry.cursor() as cr:
@@ -319,7 +320,7 @@ class TaxGatewayProvider(models.Model):
             if not provider:
                 values = dict(values, provider_id=False)
             env["tax.gateway.request.log"].create(values)
-            if provider:
+            if provider and breaker.is_platform_failure(values["code"], values["http_status"]):
                 provider._breaker_update()
 
     # ----------------------------------------------------------- circuit breaker
@@ -332,8 +333,9 @@ class TaxGatewayProvider(models.Model):
         logs = (
             self.env["tax.gateway.request.log"]
             .sudo()  # reason: the technical log is readable by managers only
-            .search(
+            .search_fetch(
                 [("provider_id", "=", self.id), ("create_date", ">=", since)],
+                ["platform_failure"],
                 order="id desc",
                 limit=500,
             )

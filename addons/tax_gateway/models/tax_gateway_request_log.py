@@ -25,7 +25,10 @@ class TaxGatewayRequestLog(models.Model):
     @api.depends("code", "http_status")
     def _compute_success(self):
         for log in self:
-            log.success = log.code in ("E0000", "E9106")
+            # a document download has no envelope: its success is HTTP 200
+            log.success = log.code in ("E0000", "E9106") or (
+                not log.code and log.http_status == 200
+            )
             log.platform_failure = breaker.is_platform_failure(log.code, log.http_status)
 
 

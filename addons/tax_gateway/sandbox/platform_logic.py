@@ -278,19 +278,42 @@ class Platform(RedForms):
         )
         if not row or time.time() < row["ready_at"] or row["outcome"] != "ok":
             return None
-        xml = einvoice.build(self._document_values(row))
+        if ext not in ("xml", "sig", "pdf"):
+            return None
+        body = self._rendered(row, ext)
+        if ext == "sig" and row["bad_signature"]:
+            sig = body.decode()
+            body = (sig[:-8] + ("A" * 8 if not sig.endswith("A" * 8) else "B" * 8)).encode()
+        return {"xml": "application/xml", "sig": "text/plain", "pdf": "application/pdf"}[ext], body
+
+    def _rendered(self, row, ext):
+        """A document is made once, when first asked for, and kept: an issued fapiao never
+        changes, and a real platform serves stored files too."""
+        kept = self.store.one(
+            "SELECT body FROM documents WHERE serial = ? AND ext = ?", (row["serial"], ext)
+        )
+        if kept:
+            return kept["body"]
         if ext == "xml":
-            return "application/xml", xml
-        if ext == "sig":
-            sig = signature.sign_detached(open(self.pki["ca_key"], "rb").read(), xml)
-            if row["bad_signature"]:
-                sig = sig[:-8] + ("A" * 8 if not sig.endswith("A" * 8) else "B" * 8)
-            return "text/plain", sig.encode()
-        if ext == "pdf":
+            body = einvoice.build(self._document_values(row))
+        elif ext == "sig":
+            body = signature.sign_detached(self._ca_key(), self._rendered(row, "xml")).encode()
+        else:
             from documents import render_pdf  # reportlab is only needed for PDFs
 
-            return "application/pdf", render_pdf(self._document_values(row))
-        return None
+            body = render_pdf(self._document_values(row))
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO documents (serial, ext, body) VALUES (?, ?, ?)",
+                (row["serial"], ext, body),
+            )
+        return body
+
+    def _ca_key(self):
+        if not hasattr(self, "_ca_key_pem"):
+            with open(self.pki["ca_key"], "rb") as key:
+                self._ca_key_pem = key.read()
+        return self._ca_key_pem
 
     def _document_values(self, row):
         order = json.loads(row["request"])

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS red_forms (
     status TEXT, created REAL, amount TEXT, tax TEXT, lines TEXT, red_serial TEXT,
     PRIMARY KEY (tax_num, bill_id));
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS documents (
+    serial TEXT NOT NULL, ext TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (serial, ext));
 CREATE TABLE IF NOT EXISTS credit (
     tax_num TEXT, month TEXT, used TEXT, PRIMARY KEY (tax_num, month));
 """

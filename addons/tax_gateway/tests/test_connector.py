@@ -79,6 +79,35 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(self.platform_invoices(key), 1)
         logs = self.env["tax.gateway.request.log"].search([("provider_id", "=", self.provider.id)])
         self.assertTrue(logs.filtered("success"))
+        # the three documents came at once, each in the request log
+        downloads = logs.filtered(lambda log: log.method == "download")
+        self.assertEqual(len(downloads), 3)
+        self.assertTrue(all(downloads.mapped("success")))
+
+    def test_one_chatter_line_when_issued_at_once(self):
+        # the tests' environment has the chatter's tracking off (Odoo's test default)
+        self.env = self.env(
+            context=dict(self.env.context, tracking_disable=False, mail_notrack=False)
+        )
+        fapiao = self.submit()
+        self.env.cr.precommit.run()  # the click's transaction ends
+        run_queued_jobs(self.env, fapiao)
+        self.env.cr.precommit.run()  # the job's transaction ends: its chatter lines are posted
+        self.assertEqual(fapiao.state, "issued")
+        label = dict(fapiao._fields["state"]._description_selection(self.env))
+        steps = fapiao.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "state"
+        )
+        self.assertEqual(
+            [(v.old_value_char, v.new_value_char) for v in steps.sorted("id")],
+            [(label["to_issue"], label["issued"])],  # not a line for "issuing" in between
+        )
+        # the invoice shows its fapiao number, set by the platform, not by a user
+        number = fapiao.move_id.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "fapiao"
+        )
+        self.assertEqual(number.new_value_char, fapiao.number)
+        self.assertFalse(fapiao.move_id.is_manually_modified)
 
     def test_one_job_when_the_platform_issues_at_once(self):
         # the sandbox issues at once: the submitting job takes the result itself
@@ -103,6 +132,9 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(fapiao.state, "issued")
 
     def test_transient_errors_are_retried_once_issued(self):
+        # 4 failures in some 20 calls would open the circuit (test_offline): here, only the
+        # retries are looked at
+        self.provider.breaker_min_calls = 1000
         for fault in ("5xx", "lost_after_commit", "reset", "garbage"):
             self.sandbox.fault(fault, count=1)
             fapiao = self.submit()
