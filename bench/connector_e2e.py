@@ -59,7 +59,8 @@ def prepare(db, conf, sandbox, count):
     from odoo import SUPERUSER_ID, Command, api
     from odoo.tools import config
 
-    config.parse_config(["-c", conf, "-d", db])
+    if config["db_name"] != db:  # Odoo's configuration is parsed once per process
+        config.parse_config(["-c", conf, "-d", db])
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -72,3 +72,34 @@ def test_mutual_tls_requires_client_certificate(tmp_path):
             requests.get(f"{proc.url}/health", verify=proc.ca, timeout=5)
     finally:
         proc.stop()
+
+
+def raw_request(sandbox, data):
+    context = ssl.create_default_context(cafile=sandbox.ca)
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            tls.sendall(data)
+            answer = b""
+            while chunk := tls.recv(65536):  # the server closes the connection after
+                answer += chunk
+            return answer.decode("iso-8859-1")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"NONSENSE\r\n\r\n",
+        b"GET /health HTTP/2.0\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nno colon here\r\n\r\n",
+        b"GET /health HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n",
+    ],
+)
+def test_malformed_requests_are_refused(sandbox, data):
+    assert raw_request(sandbox, data).split(" ", 2)[1] in ("400", "431")
+
+
+def test_headers_are_read_whatever_their_case(sandbox):
+    answer = raw_request(
+        sandbox, b"GET /health HTTP/1.1\r\nhOsT: 127.0.0.1\r\nCONNECTION: close\r\n\r\n"
+    )
+    assert answer.startswith("HTTP/1.1 200") and '"status": "ok"' in answer

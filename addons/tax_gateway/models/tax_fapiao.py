@@ -544,7 +544,7 @@ class TaxFapiao(models.Model):
             return self._platform_error(err)
         self._audit("platform_issue", sent=order, received=vars(result))
         self.write({"state": "issuing", "platform_serial": result.serial})
-        if self._apply_result_safely(result) or self._query_on_submit(client, order):
+        if self._apply_result_safely(result, client) or self._query_on_submit(client, order):
             return f"submitted as {result.serial}, status {self.state}"
         self._enqueue_poll()
         return f"submitted as {result.serial}"
@@ -557,7 +557,7 @@ class TaxFapiao(models.Model):
             return False
         try:
             with self._savepoint_keeping_tracking():
-                return self._apply_result_safely(client.query(self.order_no, order))
+                return self._apply_result_safely(client.query(self.order_no, order), client)
         except (PlatformError, RetryableJobError) as err:
             _logger.info("fapiao %s: result not taken at once (%s), polled later", self.id, err)
             return False
@@ -588,10 +588,11 @@ class TaxFapiao(models.Model):
         provider = self._provider()
         provider._check_online()
         try:
-            result = provider._client().query(self.order_no, self._nuonuo_order())
+            client = provider._client()
+            result = client.query(self.order_no, self._nuonuo_order())
         except PlatformError as err:
             return self._platform_error(err)
-        if not self._apply_result_safely(result):
+        if not self._apply_result_safely(result, client):
             raise RetryableJobError(
                 _("Still issuing."), seconds=provider.poll_interval, ignore_retry=True
             )
@@ -662,12 +663,12 @@ class TaxFapiao(models.Model):
         )
         return f"failed: {err.code}"
 
-    def _apply_result_safely(self, result):
+    def _apply_result_safely(self, result, client=None):
         """Like _apply_result, but a document that fails its checks (bad signature, totals that
         differ) is not accepted: the fapiao stays 'issuing' with the error shown, and managers
         get an activity. It is never marked failed, because the bureau did issue a number."""
         try:
-            return self._apply_result(result)
+            return self._apply_result(result, client)
         except PlatformError as err:
             if err.transient:
                 raise RetryableJobError(f"{err.code}: {err.message}") from err
@@ -685,14 +686,14 @@ class TaxFapiao(models.Model):
     def _manager_user(self):
         return self.company_id._fapiao_manager_user()
 
-    def _apply_result(self, result):
+    def _apply_result(self, result, client=None):
         """Returns True when the platform has finished with this fapiao."""
         self.ensure_one()
         if result.status == ISSUING or result.status == "21":
             self.platform_serial = result.serial
             return False
         if result.status == DONE:
-            self._archive_documents(result)
+            self._archive_documents(result, client)
             issued_at = datetime.datetime.utcfromtimestamp((result.issue_time_ms or 0) / 1000)
             self._mark_issued(result.number, issued_at, serial=result.serial)
             return True
@@ -712,7 +713,7 @@ class TaxFapiao(models.Model):
         self._mark_failed(result.status, result.message)
         return True
 
-    def _archive_documents(self, result):
+    def _archive_documents(self, result, client=None):
         """Download XML, signature, PDF (and OFD) at once; verify the signature and the XML
         against the record before anything is kept."""
         provider = self._provider()
@@ -728,7 +729,7 @@ class TaxFapiao(models.Model):
         }
         if "xml" not in urls:
             raise PlatformError("MISMATCH", _("The platform gave no XML of the issued fapiao."))
-        files = provider._client().download_all(urls)
+        files = (client or provider._client()).download_all(urls)
         xml = files["xml"]
         if "sig" in files and not signature.verify_detached(
             provider._document_certificate(), xml, files["sig"].decode("ascii")
