@@ -40,6 +40,7 @@ import requests
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 
+from e2e_common import perform_jobs  # noqa: E402
 from sandbox.testing import SandboxProcess, free_port  # noqa: E402
 from tg_core.client import Config, NuonuoClient  # noqa: E402
 
@@ -305,35 +306,26 @@ def db_figures(db, ids, sandbox):
 
 def serial_job_seconds(db, conf, sandbox, count):
     """``count`` more fapiao, prepared the same way, submitted and issued one job after the
-    other in this process, each committed (queue_job's Job.perform, not its HTTP runner).
+    other in this process, each committed (e2e_common.perform_jobs: queue_job's Job.perform,
+    not its HTTP runner).
     Returns (baseline post seconds per invoice, job seconds per fapiao) of this same run."""
     import odoo
     from odoo import SUPERUSER_ID, api
-
-    from odoo.addons.queue_job.job import Job
 
     baseline, ids, company_id = prepare(db, conf, sandbox, count)
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
         env.user.groups_id |= env.ref("tax_gateway.group_fapiao_issuer")
+        waiting = env["queue.job"].search_count(
+            [("model_name", "=", "tax.fapiao"), ("state", "in", ("pending", "enqueued"))]
+        )
+        if waiting:  # they would be timed with these
+            raise RuntimeError(f"{waiting} fapiao jobs of an earlier run are still pending")
         env["tax.fapiao"].browse(ids)._submit()
         cr.commit()
-        jobs = env["queue.job"].search(
-            [("model_name", "=", "tax.fapiao"), ("state", "=", "pending")], order="id"
-        )
-        jobs = jobs.filtered(lambda job: set(job.records.ids) & set(ids))
         start = time.perf_counter()
-        for record in jobs:
-            job = Job.load(env, record.uuid)
-            job.set_started()
-            job.store()
-            cr.commit()
-            job.perform()
-            env.flush_all()
-            job.set_done()
-            job.store()
-            cr.commit()
+        perform_jobs(env)
         elapsed = time.perf_counter() - start
         issued = env["tax.fapiao"].search_count([("id", "in", ids), ("state", "=", "issued")])
         if issued != len(ids):
