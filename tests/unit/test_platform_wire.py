@@ -101,6 +101,31 @@ def test_issue_query_and_documents(sandbox):
     assert failed.value.code == "HTTP_404" and failed.value.transient
 
 
+def test_request_log_hook_gets_each_call_and_downloads_together(sandbox):
+    """on_call receives the calls that ended together: one signed call at a time, and the
+    downloads of a document set in one list (the provider inserts them in one statement)."""
+    batches = []
+    client = make_client(sandbox)
+    client.on_call = batches.append
+    order = make_order()
+    client.issue(order)
+    done = client.query(order["orderNo"], order)
+    assert [[call[0] for call in batch] for batch in batches] == [
+        ["nuonuo.OpeMplatform.requestBillingNew"],
+        ["nuonuo.OpeMplatform.queryInvoiceResult"],
+    ]
+    assert all(batch[0][3] == "E0000" and batch[0][2] == 200 for batch in batches)
+    batches.clear()
+    urls = {"xml": done.files["xmlUrl"], "pdf": done.files["pdfUrl"] + "-unknown"}
+    with pytest.raises(PlatformError):
+        client.download_all(urls)
+    assert len(batches) == 1
+    outcomes = sorted((status, code) for method, _seconds, status, code in batches[0])
+    assert {method for method, *_rest in batches[0]} == {"download"}
+    assert outcomes == [(200, ""), (404, "HTTP_404")]
+    assert all(seconds > 0 for _m, seconds, _s, _c in batches[0])
+
+
 def test_same_business_key_is_adopted_not_reissued(sandbox):
     client = make_client(sandbox)
     order = make_order()

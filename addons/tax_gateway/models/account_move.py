@@ -12,7 +12,7 @@ class AccountMove(models.Model):
 
     # l10n_cn's field, widened from 8 to 20 digits: legacy 8-digit numbers stay valid, 数电
     # numbers fill it automatically from the issued fapiao (the first one when split).
-    fapiao = fields.Char(size=20)
+    fapiao = fields.Char(size=20, compute="_compute_fapiao", store=True, readonly=False)
     fapiao_ids = fields.One2many("tax.fapiao", "move_id")
     red_form_ids = fields.One2many("tax.red.form", "move_id", string="Red Letters")
     red_form_count = fields.Integer(compute="_compute_red_form_count")
@@ -93,19 +93,20 @@ class AccountMove(models.Model):
             except FapiaoError as err:
                 raise core_validation_error(self.env, err) from err
 
-    def _update_fapiao_number(self):
-        for move in self:
+    @api.depends("fapiao_ids.number", "fapiao_ids.direction")
+    def _compute_fapiao(self):
+        """The first number the platform gave (by fapiao id). A number already there, typed
+        in or legacy, is kept: not assigning keeps a stored field's value. Computed rather
+        than written: account.move.write re-checks the whole entry (lines, balance, terms),
+        a third of an issuing job, for a number that changes no amount; the tracking of
+        l10n_cn's field still logs it in the chatter."""
+        for move in self.filtered(lambda m: not m.fapiao):
             direction = "red" if move.move_type in ("out_refund", "in_refund") else "blue"
             issued = move.fapiao_ids.filtered(
                 lambda f, direction=direction: f.direction == direction and f.number
             )
-            if issued and not move.fapiao:
-                # only the number changes, no line: skip the re-synchronisation of taxes and
-                # terms that account.move.write otherwise runs (a third of an issuing job); the
-                # platform, not a user, wrote it: the invoice is not "manually modified"
-                move.with_context(
-                    skip_invoice_sync=True, skip_is_manually_modified=True
-                ).fapiao = issued.sorted("id")[0].number
+            if issued:
+                move.fapiao = issued.sorted("id")[0].number
 
     def _fapiao_product_lines(self):
         self.ensure_one()

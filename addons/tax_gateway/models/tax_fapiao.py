@@ -436,7 +436,6 @@ class TaxFapiao(models.Model):
                 "error_message": False,
             }
         )
-        self.move_id._update_fapiao_number()
         self._audit("issued", detail=number)
         if self.origin_fapiao_id:
             self.origin_fapiao_id._update_reversal_state()
@@ -806,9 +805,8 @@ class TaxFapiao(models.Model):
             "remark": self.remark or "",
             "invoiceDetail": details,
         }
-        provider = self.env["tax.gateway.provider"].search(
-            [("company_id", "=", self.company_id.id)], limit=1
-        )
+        Provider = self.env["tax.gateway.provider"]
+        provider = Provider.browse(Provider._provider_id_for_company(self.company_id.id))
         if provider.callback_url:
             order["callBackUrl"] = provider.callback_url
         if self.kind == "agri":

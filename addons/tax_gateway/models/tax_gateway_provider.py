@@ -5,7 +5,7 @@ import time
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import config
+from odoo.tools import config, ormcache
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -193,10 +193,33 @@ class TaxGatewayProvider(models.Model):
 
     @api.model
     def _for_company(self, company):
-        provider = self.search([("company_id", "=", company.id)], limit=1)
+        provider = self.browse(self._provider_id_for_company(company.id))
         if not provider:
             raise UserError(_("No tax platform is configured for company %s.", company.name))
         return provider
+
+    @ormcache("company_id")
+    def _provider_id_for_company(self, company_id):
+        """Asked three times by every issuing job: cached per process, cleared on every change
+        of a provider's company or activity (and in the other workers by the registry)."""
+        # reason: only the id is cached, for any user; the provider's fields are then read with
+        # the caller's rights
+        return self.sudo().search([("company_id", "=", company_id)], limit=1).id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        providers = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return providers
+
+    def write(self, vals):
+        if {"company_id", "active"} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     def _client(self):
         """A client for this provider. Secrets are read as superuser: they are restricted to
@@ -296,31 +319,38 @@ class TaxGatewayProvider(models.Model):
             }
         )
 
-    def _log_call(self, method, seconds, http_status, code):
-        """Request log. Written in the current transaction; if that transaction is rolled back
-        (a failing job), the entry is written again in a transaction of its own, so failed calls
-        still count in the error rate."""
-        values = {
-            "provider_id": self.id,
-            "company_id": self.company_id.id,
-            "method": method,
-            "duration_ms": round(seconds * 1000, 1),
-            "http_status": http_status or 0,
-            "code": code or "",
-        }
-        self.env["tax.gateway.request.log"].sudo().create(values)  # reason: technical log
-        self.env.cr.postrollback.add(functools.partial(self._log_after_rollback, values))
-        if breaker.is_platform_failure(code, http_status):  # an answer never opens the circuit
+    def _log_call(self, calls):
+        """Request log of ``calls`` ([(method, seconds, http status, code)], see NuonuoClient),
+        one row each, inserted together. Written in the current transaction; if that
+        transaction is rolled back (a failing job), the rows are written again in a
+        transaction of their own, so failed calls still count in the error rate."""
+        vals_list = [
+            {
+                "provider_id": self.id,
+                "company_id": self.company_id.id,
+                "method": method,
+                "duration_ms": round(seconds * 1000, 1),
+                "http_status": http_status or 0,
+                "code": code or "",
+            }
+            for method, seconds, http_status, code in calls
+        ]
+        self.env["tax.gateway.request.log"].sudo().create(vals_list)  # reason: technical log
+        self.env.cr.postrollback.add(functools.partial(self._log_after_rollback, vals_list))
+        # an answer never opens the circuit: the breaker is read only after a failure
+        if any(breaker.is_platform_failure(v["code"], v["http_status"]) for v in vals_list):
             self._breaker_update()
 
-    def _log_after_rollback(self, values):
+    def _log_after_rollback(self, vals_list):
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            provider = env["tax.gateway.provider"].browse(values["provider_id"]).exists()
+            provider = env["tax.gateway.provider"].browse(self.id).exists()
             if not provider:
-                values = dict(values, provider_id=False)
-            env["tax.gateway.request.log"].create(values)
-            if provider and breaker.is_platform_failure(values["code"], values["http_status"]):
+                vals_list = [dict(values, provider_id=False) for values in vals_list]
+            env["tax.gateway.request.log"].create(vals_list)
+            if provider and any(
+                breaker.is_platform_failure(v["code"], v["http_status"]) for v in vals_list
+            ):
                 provider._breaker_update()
 
     # ----------------------------------------------------------- circuit breaker

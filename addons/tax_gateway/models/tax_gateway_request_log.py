@@ -14,10 +14,12 @@ class TaxGatewayRequestLog(models.Model):
     duration_ms = fields.Float(string="Latency (ms)", aggregator="avg")
     http_status = fields.Integer(string="HTTP Status")
     code = fields.Char(index=True)
-    success = fields.Boolean(compute="_compute_success", store=True)
+    # precomputed: known when the row is inserted, no second UPDATE per call
+    success = fields.Boolean(compute="_compute_success", store=True, precompute=True)
     platform_failure = fields.Boolean(
         compute="_compute_success",
         store=True,
+        precompute=True,
         help="The platform failed (network, TLS, timeout, HTTP 5xx, unreadable answer, busy), "
         "as the circuit breaker counts it; a refused fapiao is not a failure.",
     )

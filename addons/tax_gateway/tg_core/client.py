@@ -161,7 +161,9 @@ class NuonuoClient(PlatformClient):
         self.config = config
         self.token = token
         self.on_token = on_token  # persists a new token (the Odoo provider stores it)
-        self.on_call = on_call  # request log: fn(method, seconds, http_status, code)
+        # request log: fn([(method, seconds, http_status, code), ...]), the calls that ended
+        # together (one signed call, or the downloads of one document set)
+        self.on_call = on_call
         # rate limit: fn(method) before every signed call; raises PlatformError(RATE_LIMITED,
         # transient) when the call must wait longer than the caller can
         self.before_call = before_call
@@ -274,7 +276,7 @@ class NuonuoClient(PlatformClient):
                 raise
             finally:
                 if self.on_call:
-                    self.on_call(method, time.perf_counter() - start, status, code)
+                    self.on_call([(method, time.perf_counter() - start, status, code)])
             if code in TOKEN_CODES and not refreshed:
                 self.token = None
                 continue
@@ -522,7 +524,7 @@ class NuonuoClient(PlatformClient):
 
     def download(self, url):
         content, outcome = self._download(url)
-        self._log_download(outcome)
+        self._log_downloads([outcome])
         if outcome[2]:
             raise outcome[2]
         return content
@@ -536,8 +538,8 @@ class NuonuoClient(PlatformClient):
         with concurrent.futures.ThreadPoolExecutor(len(urls)) as pool:
             futures = {name: pool.submit(self._download, url) for name, url in urls.items()}
         done = {name: future.result() for name, future in futures.items()}
-        for _content, outcome in done.values():  # the request log is the caller's, one thread
-            self._log_download(outcome)
+        # the request log is the caller's: written from this thread, in one go
+        self._log_downloads([outcome for _content, outcome in done.values()])
         failed = next((outcome for _c, outcome in done.values() if outcome[2]), None)
         if failed:
             raise failed[2]
@@ -556,10 +558,14 @@ class NuonuoClient(PlatformClient):
         except PlatformError as err:
             return None, (time.perf_counter() - start, status, err)
 
-    def _log_download(self, outcome):
-        seconds, status, error = outcome
+    def _log_downloads(self, outcomes):
         if self.on_call:
-            self.on_call(DOWNLOAD, seconds, status, error.code if error else "")
+            self.on_call(
+                [
+                    (DOWNLOAD, seconds, status, error.code if error else "")
+                    for seconds, status, error in outcomes
+                ]
+            )
 
 
 _SESSIONS = {}
