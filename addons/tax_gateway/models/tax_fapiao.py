@@ -555,8 +555,10 @@ class TaxFapiao(models.Model):
         if not self._provider().query_on_submit:
             return False
         try:
+            # the query outside the savepoint: its request-log rows (and the breaker) stay
+            result = client.query(self.order_no, order)
             with self._savepoint_keeping_tracking():
-                return self._apply_result_safely(client.query(self.order_no, order), client)
+                return self._apply_result_safely(result, client)
         except (PlatformError, RetryableJobError) as err:
             _logger.info("fapiao %s: result not taken at once (%s), polled later", self.id, err)
             return False

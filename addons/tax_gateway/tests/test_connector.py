@@ -84,6 +84,18 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(len(downloads), 3)
         self.assertTrue(all(downloads.mapped("success")))
 
+    def test_a_number_typed_on_the_invoice_is_kept(self):
+        move = self.make_invoice()
+        move.fapiao = "12345678"  # a legacy 税控 number, typed in by the accountant
+        fapiao = self.submit(move)
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual(move.fapiao, "12345678")
+        # an invoice without one gets the platform's number
+        other = self.submit()
+        self.run_jobs(other)
+        self.assertEqual(other.move_id.fapiao, other.number)
+
     def test_one_chatter_line_when_issued_at_once(self):
         # the tests' environment has the chatter's tracking off (Odoo's test default)
         self.env = self.env(
@@ -120,6 +132,16 @@ class TestConnector(FapiaoCommon):
         fapiao = self.submit()
         run_queued_jobs(self.env, fapiao, rounds=1)
         self.assertEqual((fapiao.state, self.platform_invoices(fapiao.order_no)), ("issuing", 1))
+        # the failed query is in the request log (not undone with the savepoint around the
+        # result): it counts in the error rate
+        failed = self.env["tax.gateway.request.log"].search(
+            [
+                ("provider_id", "=", self.provider.id),
+                ("method", "=", "nuonuo.OpeMplatform.queryInvoiceResult"),
+                ("platform_failure", "=", True),
+            ]
+        )
+        self.assertEqual(len(failed), 1)
         self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll"])
         self.sandbox.fault("clear")
         run_queued_jobs(self.env, fapiao)
