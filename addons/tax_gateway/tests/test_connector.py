@@ -84,6 +84,25 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(len(downloads), 3)
         self.assertTrue(all(downloads.mapped("success")))
 
+    def test_the_provider_of_a_company_follows_its_changes(self):
+        # the provider's id is cached per company (three look-ups in every issuing job)
+        Provider = self.env["tax.gateway.provider"]
+        self.assertEqual(Provider._for_company(self.company), self.provider)
+        self.provider.active = False
+        with self.assertRaises(UserError):
+            Provider._for_company(self.company)
+        self.provider.active = True
+        self.assertEqual(Provider._for_company(self.company), self.provider)
+        other = self.env["res.company"].create({"name": "另一家公司"})
+        with self.assertRaises(UserError):
+            Provider._for_company(other)
+        moved = self.provider.copy({"company_id": other.id})
+        self.assertEqual(Provider._for_company(other), moved)
+        moved.unlink()
+        with self.assertRaises(UserError):
+            Provider._for_company(other)
+        self.assertEqual(Provider._for_company(self.company), self.provider)
+
     def test_a_number_typed_on_the_invoice_is_kept(self):
         move = self.make_invoice()
         move.fapiao = "12345678"  # a legacy 税控 number, typed in by the accountant
