@@ -323,8 +323,8 @@ def db_figures(db, ids, sandbox):
 
 def serial_job_seconds(db, conf, sandbox, count):
     """``count`` more fapiao, prepared the same way, submitted and issued one job after the
-    other in this process, each committed (e2e_common.perform_jobs: queue_job's Job.perform,
-    not its HTTP runner).
+    other in this process, each committed (e2e_common.perform_jobs: queue_job's runner code
+    without its HTTP request).
     Returns (baseline post seconds per invoice, job seconds per fapiao, seconds per fapiao
     waiting for the platform) of this same run."""
     import odoo

@@ -67,10 +67,12 @@ def perform_jobs(env, model="tax.fapiao"):
 
 
 def _perform_jobs(env, model="tax.fapiao"):
-    """Perform the stored jobs the way queue_job's runner does, one after the other, each
-    committed; rounds until nothing is pending (results polled after their eta is ignored)."""
-    from odoo.addons.queue_job.exception import RetryableJobError
-    from odoo.addons.queue_job.job import Job
+    """Run the stored jobs one after the other with queue_job's own runner code, what its
+    /queue_job/runjob route does for each job without the HTTP request: enqueued, acquired
+    (locked, marked started and committed), performed, marked done and committed; a
+    RetryableJobError postpones the job. Rounds until nothing is pending (the eta of a
+    postponed job is ignored: its next round comes at once)."""
+    from odoo.addons.queue_job.controllers.main import RunJobController
 
     performed = 0
     for _round in range(20):
@@ -79,18 +81,13 @@ def _perform_jobs(env, model="tax.fapiao"):
         )
         if not pending:
             break
+        # the runner's part: it marks the jobs it hands to a worker as enqueued
+        pending.write({"state": "enqueued"})
+        env.cr.commit()
         for record in pending:
-            job = Job.load(env, record.uuid)
-            job.set_started()
-            job.store()
-            try:
-                job.perform()
-            except RetryableJobError as err:
-                job.postpone(result=str(err), seconds=0)
-                job.set_pending(reset_retry=False)
-            else:
-                job.set_done()
-            job.store()
-            env.cr.commit()
+            job = RunJobController._acquire_job(env, record.uuid)
+            if job is None:
+                raise RuntimeError(f"job {record.uuid} could not be acquired")
+            RunJobController._runjob(env, job)
             performed += 1
     return performed
