@@ -1,11 +1,10 @@
 import datetime
-import functools
 import logging
 import time
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import config, ormcache
+from odoo.tools import SQL, config, ormcache
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -326,9 +325,8 @@ class TaxGatewayProvider(models.Model):
 
     def _log_call(self, calls):
         """Request log of ``calls`` ([(method, seconds, http status, code)], see NuonuoClient),
-        one row each, inserted together. Written in the current transaction; if that
-        transaction is rolled back (a failing job), the rows are written again in a
-        transaction of their own, so failed calls still count in the error rate."""
+        one row each, inserted with the transaction's other rows when it ends
+        (tax.gateway.request.log._log_later)."""
         vals_list = [
             {
                 "provider_id": self.id,
@@ -340,23 +338,10 @@ class TaxGatewayProvider(models.Model):
             }
             for method, seconds, http_status, code in calls
         ]
-        self.env["tax.gateway.request.log"].sudo().create(vals_list)  # reason: technical log
-        self.env.cr.postrollback.add(functools.partial(self._log_after_rollback, vals_list))
+        self.env["tax.gateway.request.log"]._log_later(vals_list)
         # an answer never opens the circuit: the breaker is read only after a failure
         if any(breaker.is_platform_failure(v["code"], v["http_status"]) for v in vals_list):
             self._breaker_update()
-
-    def _log_after_rollback(self, vals_list):
-        with self.env.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            provider = env["tax.gateway.provider"].browse(self.id).exists()
-            if not provider:
-                vals_list = [dict(values, provider_id=False) for values in vals_list]
-            env["tax.gateway.request.log"].create(vals_list)
-            if provider and any(
-                breaker.is_platform_failure(v["code"], v["http_status"]) for v in vals_list
-            ):
-                provider._breaker_update()
 
     # ----------------------------------------------------------- circuit breaker
     def _breaker_update(self):
@@ -365,17 +350,22 @@ class TaxGatewayProvider(models.Model):
         if self.state == "offline":
             return
         since = fields.Datetime.now() - datetime.timedelta(minutes=max(1, self.breaker_window))
-        logs = (
-            self.env["tax.gateway.request.log"]
-            .sudo()  # reason: the technical log is readable by managers only
-            .search_fetch(
-                [("provider_id", "=", self.id), ("create_date", ">=", since)],
-                ["platform_failure"],
-                order="id desc",
-                limit=500,
+        # the rows in the database, read without inserting the transaction's waiting rows
+        # (this may run inside a savepoint that is then rolled back), and then those
+        self.env.cr.execute(
+            SQL(
+                "SELECT platform_failure FROM tax_gateway_request_log"
+                " WHERE provider_id = %s AND create_date >= %s ORDER BY id DESC LIMIT 500",
+                self.id,
+                since,
             )
         )
-        outcomes = [log.platform_failure for log in reversed(logs)]
+        outcomes = [failure for (failure,) in reversed(self.env.cr.fetchall())]
+        outcomes += [
+            breaker.is_platform_failure(values["code"], values["http_status"])
+            for values in self.env["tax.gateway.request.log"]._waiting_rows()
+            if values["provider_id"] == self.id
+        ]
         policy = breaker.Policy(
             max_failure_rate=self.breaker_failure_rate / 100,
             min_calls=max(1, self.breaker_min_calls),

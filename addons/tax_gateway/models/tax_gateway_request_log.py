@@ -1,6 +1,18 @@
-from odoo import api, fields, models, tools
+import functools
+
+from odoo import SUPERUSER_ID, api, fields, models, tools
 
 from ..tg_core import breaker
+
+# key of the rows waiting in a transaction's pre-commit data
+PENDING_KEY = "tax_gateway.request_log.pending"
+
+
+class _PendingRows(list):
+    """Request-log rows of one transaction; the first ``inserted`` of them are in the
+    database."""
+
+    inserted = 0
 
 
 class TaxGatewayRequestLog(models.Model):
@@ -23,6 +35,68 @@ class TaxGatewayRequestLog(models.Model):
         help="The platform failed (network, TLS, timeout, HTTP 5xx, unreadable answer, busy), "
         "as the circuit breaker counts it; a refused fapiao is not a failure.",
     )
+
+    # ------------------------------------------- rows waiting for the transaction's end
+    @api.model
+    def _log_later(self, vals_list):
+        """Keep rows until the transaction commits (or this model is searched): one INSERT per
+        job instead of one per platform call. A savepoint rolled back does not take them
+        along (a failed result query or download inside the job's savepoint is still
+        counted), and if the whole transaction is rolled back (a failing job) they are written
+        in a transaction of their own: failed calls always count in the error rate."""
+        cr = self.env.cr
+        pending = cr.precommit.data.get(PENDING_KEY)
+        if pending is None:
+            pending = cr.precommit.data[PENDING_KEY] = _PendingRows()
+            # reason: a technical log written for whichever user's job called the platform
+            log = self.sudo()
+            cr.precommit.add(functools.partial(log._insert_pending, pending))
+            cr.postrollback.add(functools.partial(log._write_after_rollback, pending))
+        pending.extend(vals_list)
+
+    @api.model
+    def _waiting_rows(self):
+        """The rows of this transaction not inserted yet."""
+        pending = self.env.cr.precommit.data.get(PENDING_KEY)
+        return pending[pending.inserted :] if pending else []
+
+    @api.model
+    def _insert_pending(self, pending=None):
+        if pending is None:
+            pending = self.env.cr.precommit.data.get(PENDING_KEY)
+        if pending and pending.inserted < len(pending):
+            rows = pending[pending.inserted :]
+            pending.inserted = len(pending)
+            # reason: searched by a manager, written for any user's job: a technical log
+            self.sudo().create(rows)
+
+    def flush_model(self, fnames=None):
+        """A search of the log in the same transaction sees its waiting rows."""
+        self._insert_pending()
+        return super().flush_model(fnames)
+
+    def _write_after_rollback(self, pending):
+        with self.env.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            providers = env["tax.gateway.provider"].browse(
+                {values["provider_id"] for values in pending}
+            )
+            alive = set(providers.exists().ids)
+            env[self._name].create(
+                [
+                    dict(
+                        values, provider_id=values["provider_id"] in alive and values["provider_id"]
+                    )
+                    for values in pending
+                ]
+            )
+            for provider in providers.filtered(lambda p: p.id in alive):
+                if any(
+                    breaker.is_platform_failure(v["code"], v["http_status"])
+                    for v in pending
+                    if v["provider_id"] == provider.id
+                ):
+                    provider._breaker_update()
 
     @api.depends("code", "http_status")
     def _compute_success(self):

@@ -4,6 +4,7 @@ import datetime
 import sqlite3
 
 from odoo.exceptions import UserError
+from odoo.sql_db import Savepoint
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -102,6 +103,22 @@ class TestConnector(FapiaoCommon):
         with self.assertRaises(UserError):
             Provider._for_company(other)
         self.assertEqual(Provider._for_company(self.company), self.provider)
+
+    def test_request_log_rows_survive_a_rolled_back_savepoint(self):
+        # a job's calls are logged when its transaction ends; a savepoint rolled back inside
+        # the job (the one around the result) does not take them along
+        Log = self.env["tax.gateway.request.log"]
+        domain = [("provider_id", "=", self.provider.id)]
+        before = Log.search_count(domain)
+        savepoint = Savepoint(self.env.cr)
+        self.provider._log_call([("download", 0.02, 200, ""), ("download", 0.03, 503, "HTTP_503")])
+        savepoint.close(rollback=True)
+        logs = Log.search(domain, order="id")
+        self.assertEqual(len(logs), before + 2)
+        self.assertEqual(logs[-2:].mapped("platform_failure"), [False, True])
+        # and they are inserted once
+        self.env.cr.precommit.run()
+        self.assertEqual(Log.search_count(domain), before + 2)
 
     def test_a_number_typed_on_the_invoice_is_kept(self):
         move = self.make_invoice()
