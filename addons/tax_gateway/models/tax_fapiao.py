@@ -24,6 +24,8 @@ from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
 from .tg_messages import core_error, core_validation_error
 
+PENDING_STATUSES = (ISSUING, "21")  # 20 开票中, 21 签章中
+
 FAPIAO_KINDS = [
     ("81", "数电专票 (81)"),
     ("82", "数电普票 (82)"),
@@ -542,8 +544,19 @@ class TaxFapiao(models.Model):
             self._audit("platform_issue", sent=order, received=[err.code, err.message])
             return self._platform_error(err)
         self._audit("platform_issue", sent=order, received=vars(result))
-        self.write({"state": "issuing", "platform_serial": result.serial})
-        if self._apply_result_safely(result, client) or self._query_on_submit(client, order):
+        # The submission is written with its result, in this job's transaction: a fapiao the
+        # platform issues at once is written once (to issue -> issued), not twice.
+        done = (
+            result.status not in PENDING_STATUSES and self._apply_result_safely(result, client)
+        ) or self._query_on_submit(client, order)
+        values = {}
+        if self.state == "to_issue":  # still issuing, or its document held back for review
+            values["state"] = "issuing"
+        if result.serial and self.platform_serial != result.serial:
+            values["platform_serial"] = result.serial
+        if values:
+            self.write(values)
+        if done:
             return f"submitted as {result.serial}, status {self.state}"
         self._enqueue_poll()
         return f"submitted as {result.serial}"
@@ -690,7 +703,7 @@ class TaxFapiao(models.Model):
     def _apply_result(self, result, client=None):
         """Returns True when the platform has finished with this fapiao."""
         self.ensure_one()
-        if result.status == ISSUING or result.status == "21":
+        if result.status in PENDING_STATUSES:
             self.platform_serial = result.serial
             return False
         if result.status == DONE:

@@ -338,9 +338,9 @@ class TaxGatewayProvider(models.Model):
             }
             for method, seconds, http_status, code in calls
         ]
-        self.env["tax.gateway.request.log"]._log_later(vals_list)
+        rows = self.env["tax.gateway.request.log"]._log_later(vals_list)
         # an answer never opens the circuit: the breaker is read only after a failure
-        if any(breaker.is_platform_failure(v["code"], v["http_status"]) for v in vals_list):
+        if any(row["platform_failure"] for row in rows):
             self._breaker_update()
 
     # ----------------------------------------------------------- circuit breaker
@@ -362,9 +362,9 @@ class TaxGatewayProvider(models.Model):
         )
         outcomes = [failure for (failure,) in reversed(self.env.cr.fetchall())]
         outcomes += [
-            breaker.is_platform_failure(values["code"], values["http_status"])
-            for values in self.env["tax.gateway.request.log"]._waiting_rows()
-            if values["provider_id"] == self.id
+            row["platform_failure"]
+            for row in self.env["tax.gateway.request.log"]._waiting_rows()
+            if row["provider_id"] == self.id
         ]
         policy = breaker.Policy(
             max_failure_rate=self.breaker_failure_rate / 100,

@@ -1,11 +1,23 @@
 import functools
 
 from odoo import SUPERUSER_ID, api, fields, models, tools
+from odoo.tools import SQL
 
 from ..tg_core import breaker
 
 # key of the rows waiting in a transaction's pre-commit data
 PENDING_KEY = "tax_gateway.request_log.pending"
+# the columns a row is inserted with (the outcome columns from breaker.call_outcome)
+ROW_COLUMNS = (
+    "provider_id",
+    "company_id",
+    "method",
+    "duration_ms",
+    "http_status",
+    "code",
+    "success",
+    "platform_failure",
+)
 
 
 class _PendingRows(list):
@@ -43,16 +55,20 @@ class TaxGatewayRequestLog(models.Model):
         job instead of one per platform call. A savepoint rolled back does not take them
         along (a failed result query or download inside the job's savepoint is still
         counted), and if the whole transaction is rolled back (a failing job) they are written
-        in a transaction of their own: failed calls always count in the error rate."""
+        in a transaction of their own: failed calls always count in the error rate.
+        Returns the rows, with their outcome (``success``, ``platform_failure``)."""
+        rows = []
+        for values in vals_list:
+            success, failure = breaker.call_outcome(values.get("code"), values.get("http_status"))
+            rows.append(dict(values, success=success, platform_failure=failure))
         cr = self.env.cr
         pending = cr.precommit.data.get(PENDING_KEY)
         if pending is None:
             pending = cr.precommit.data[PENDING_KEY] = _PendingRows()
-            # reason: a technical log written for whichever user's job called the platform
-            log = self.sudo()
-            cr.precommit.add(functools.partial(log._insert_pending, pending))
-            cr.postrollback.add(functools.partial(log._write_after_rollback, pending))
-        pending.extend(vals_list)
+            cr.precommit.add(functools.partial(self._insert_pending, pending))
+            cr.postrollback.add(functools.partial(self._write_after_rollback, pending))
+        pending.extend(rows)
+        return rows
 
     @api.model
     def _waiting_rows(self):
@@ -67,8 +83,39 @@ class TaxGatewayRequestLog(models.Model):
         if pending and pending.inserted < len(pending):
             rows = pending[pending.inserted :]
             pending.inserted = len(pending)
-            # reason: searched by a manager, written for any user's job: a technical log
-            self.sudo().create(rows)
+            self._insert_rows(self.env.cr, rows)
+
+    @api.model
+    def _insert_rows(self, cr, rows):
+        """One parameterised INSERT, the way Odoo writes ir.logging: an append-only technical
+        log has no default, no computed field (the outcome comes with the row), no tracking
+        and nothing cached to keep in step, so the ORM's create would only add its cost to
+        every issuing job. Written for whichever user's job called the platform (no access
+        check: the log is searched by managers only)."""
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        cr.execute(
+            SQL(
+                "INSERT INTO tax_gateway_request_log (%s, create_uid, write_uid, create_date,"
+                " write_date) VALUES %s",
+                SQL(", ").join(SQL.identifier(column) for column in ROW_COLUMNS),
+                SQL(", ").join(
+                    SQL(
+                        "(%s, %s, %s, %s, %s)",
+                        SQL(", ").join(
+                            row.get(column) or None
+                            if column in ("provider_id", "company_id")
+                            else row[column]
+                            for column in ROW_COLUMNS
+                        ),
+                        self.env.uid,
+                        self.env.uid,
+                        now,
+                        now,
+                    )
+                    for row in rows
+                ),
+            )
+        )
 
     def flush_model(self, fnames=None):
         """A search of the log in the same transaction sees its waiting rows."""
@@ -82,30 +129,23 @@ class TaxGatewayRequestLog(models.Model):
                 {values["provider_id"] for values in pending}
             )
             alive = set(providers.exists().ids)
-            env[self._name].create(
+            env[self._name]._insert_rows(
+                cr,
                 [
                     dict(
                         values, provider_id=values["provider_id"] in alive and values["provider_id"]
                     )
                     for values in pending
-                ]
+                ],
             )
             for provider in providers.filtered(lambda p: p.id in alive):
-                if any(
-                    breaker.is_platform_failure(v["code"], v["http_status"])
-                    for v in pending
-                    if v["provider_id"] == provider.id
-                ):
+                if any(v["platform_failure"] for v in pending if v["provider_id"] == provider.id):
                     provider._breaker_update()
 
     @api.depends("code", "http_status")
     def _compute_success(self):
         for log in self:
-            # a document download has no envelope: its success is HTTP 200
-            log.success = log.code in ("E0000", "E9106") or (
-                not log.code and log.http_status == 200
-            )
-            log.platform_failure = breaker.is_platform_failure(log.code, log.http_status)
+            log.success, log.platform_failure = breaker.call_outcome(log.code, log.http_status)
 
 
 class TaxGatewayRequestStats(models.Model):

@@ -168,6 +168,7 @@ class TestConnector(FapiaoCommon):
         fapiao = self.submit()
         run_queued_jobs(self.env, fapiao, rounds=1)
         self.assertEqual((fapiao.state, self.platform_invoices(fapiao.order_no)), ("issuing", 1))
+        self.assertTrue(fapiao.platform_serial)  # written with the submission, not undone
         # the failed query is in the request log (not undone with the savepoint around the
         # result): it counts in the error rate
         failed = self.env["tax.gateway.request.log"].search(
@@ -217,6 +218,7 @@ class TestConnector(FapiaoCommon):
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "failed")
         self.assertEqual(fapiao.error_code, "22")
+        self.assertTrue(fapiao.platform_serial)  # the platform's serial of the failed attempt
         self.assertIn("The platform failed to issue the fapiao", fapiao.error_message)
         self.assertFalse(fapiao.order_no)
         fapiao.action_submit()
@@ -230,6 +232,7 @@ class TestConnector(FapiaoCommon):
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "issuing")  # the bureau has it: never 'failed'
         self.assertEqual(fapiao.error_code, "SIGNATURE")
+        self.assertTrue(fapiao.platform_serial)
         self.assertFalse(fapiao.number)
         self.assertTrue(fapiao.activity_ids)
         self.assertFalse(

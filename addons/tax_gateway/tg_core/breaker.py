@@ -26,6 +26,15 @@ def is_platform_failure(code, http_status=0):
     )
 
 
+def call_outcome(code, http_status=0):
+    """(success, platform failure) of one logged call: a call the platform answered with
+    E0000 (or E9106, an earlier submission adopted), or a document it served (no envelope,
+    HTTP 200), succeeded; a platform failure is what the breaker counts; a refusal is
+    neither."""
+    success = code in ("E0000", "E9106") or (not code and http_status == 200)
+    return success, is_platform_failure(code, http_status)
+
+
 @dataclass(frozen=True)
 class Policy:
     max_failure_rate: float = 0.05  # more than 5 % of the window failing opens the circuit
