@@ -14,9 +14,13 @@ the sandbox platform as its own process. Steps:
    - serial: BENCH_SERIAL more fapiao (default 100) issued one job after the other in this
      process, the way the baseline was measured: the like-for-like figure, everything a job
      costs (queue_job's own work, the commit and its chatter messages) by the clock;
+     BENCH_SERIAL_ROUNDS rounds (default 3), each timing its own baseline next to its jobs,
+     and the median of each ratio (one round moves by ±10 % on a shared machine);
    - serial, Odoo's own share: the same minus the time the jobs waited for the platform's
      answers (request log; documents downloaded together count once, the longest), time a
      real platform spends on its side while the worker waits on the network;
+   - serial, CPU: the CPU time of this process per fapiao against the same for the post
+     (PostgreSQL's work left out of both);
    - under load: the jobs of step 4 (queue_job's exec_time: without the commit), in 2
      workers sharing 2 cores with the web clients, the sandbox and PostgreSQL, and Odoo's
      share of it: rough figures (the load slows the jobs, the baseline ran alone, and the
@@ -27,6 +31,7 @@ Usage: python bench/connector_e2e.py DB CONF RESULT_JSON   (N from BENCH_FAPIAO,
 """
 
 import concurrent.futures
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -56,9 +61,18 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+@dataclasses.dataclass
+class Baseline:
+    """Odoo's own create+post of one invoice (5 lines), in seconds: by the clock, and the
+    CPU time of this process (the database's own work left out)."""
+
+    seconds: float
+    cpu_seconds: float
+
+
 def prepare(db, conf, sandbox, count):
     """Company, provider on the sandbox, issuer, N posted invoices each with a prepared fapiao:
-    committed. Returns (baseline seconds per invoice, fapiao ids, company id)."""
+    committed. Returns (Baseline per invoice, fapiao ids, company id)."""
     import odoo
     from odoo import SUPERUSER_ID, Command, api
     from odoo.tools import config
@@ -129,7 +143,7 @@ def prepare(db, conf, sandbox, count):
             }
         )
         cr.commit()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         moves = env["account.move"].create(
             [
                 {
@@ -149,11 +163,12 @@ def prepare(db, conf, sandbox, count):
         moves.action_post()
         env.flush_all()
         baseline = (time.perf_counter() - start) / count
+        baseline_cpu = (time.process_time() - start_cpu) / count
         fapiao = env["tax.fapiao"]
         for move in moves:
             fapiao |= env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
         cr.commit()
-        return baseline, fapiao.ids, company.id
+        return Baseline(baseline, baseline_cpu), fapiao.ids, company.id
 
 
 def start_odoo(conf, db, port):
@@ -325,8 +340,8 @@ def serial_job_seconds(db, conf, sandbox, count):
     """``count`` more fapiao, prepared the same way, submitted and issued one job after the
     other in this process, each committed (e2e_common.perform_jobs: queue_job's runner code
     without its HTTP request).
-    Returns (baseline post seconds per invoice, job seconds per fapiao, seconds per fapiao
-    waiting for the platform) of this same run."""
+    Returns, per fapiao and next to the Baseline of this same round: {"baseline", "job_s"
+    (by the clock), "wait_s" (waiting for the platform), "job_cpu_s" (CPU of this process)}."""
     import odoo
     from odoo import SUPERUSER_ID, api
 
@@ -342,14 +357,45 @@ def serial_job_seconds(db, conf, sandbox, count):
             raise RuntimeError(f"{waiting} fapiao jobs of an earlier run are still pending")
         env["tax.fapiao"].browse(ids)._submit()
         cr.commit()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         perform_jobs(env)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         issued = env["tax.fapiao"].search_count([("id", "in", ids), ("state", "=", "issued")])
         if issued != len(ids):
             raise RuntimeError(f"serial run: {issued} of {len(ids)} fapiao issued")
         wait = platform_wait_seconds(cr, ids[0])
-    return baseline, elapsed / len(ids), wait / len(ids)
+    return {
+        "baseline": baseline,
+        "job_s": elapsed / len(ids),
+        "wait_s": wait / len(ids),
+        "job_cpu_s": cpu / len(ids),
+    }
+
+
+def serial_figures(db, conf, sandbox, count, rounds):
+    """``rounds`` serial rounds (baseline and jobs measured together each time), and the
+    median of each figure over them: one round moves by ±10 % on a shared machine."""
+    runs = [serial_job_seconds(db, conf, sandbox, count) for _round in range(rounds)]
+    ratios = {
+        "serial_connector_cost_ratio_to_post": [r["job_s"] / r["baseline"].seconds for r in runs],
+        "serial_odoo_share_ratio_to_post": [
+            (r["job_s"] - r["wait_s"]) / r["baseline"].seconds for r in runs
+        ],
+        "serial_cpu_ratio_to_post": [r["job_cpu_s"] / r["baseline"].cpu_seconds for r in runs],
+    }
+    figures = {
+        "serial_rounds": rounds,
+        "serial_fapiao_per_round": count,
+        "serial_baseline_post_s_per_invoice": statistics.median(
+            r["baseline"].seconds for r in runs
+        ),
+        "serial_job_s_per_fapiao": statistics.median(r["job_s"] for r in runs),
+        "serial_platform_wait_s_per_fapiao": statistics.median(r["wait_s"] for r in runs),
+    }
+    for name, values in ratios.items():
+        figures[name] = round(statistics.median(values), 3)
+        figures[f"{name}_each_round"] = [round(v, 3) for v in values]
+    return figures
 
 
 def sandbox_queries_per_second(sandbox, seconds=5.0, processes=4):
@@ -406,7 +452,8 @@ def main(db, conf, out):
     sandbox = SandboxProcess(tempfile.mkdtemp(prefix="bench-sandbox-")).start()
     odoo_proc = None
     try:
-        baseline, ids, company_id = prepare(db, conf, sandbox, count)
+        base, ids, company_id = prepare(db, conf, sandbox, count)
+        baseline = base.seconds
         port = free_port()
         odoo_proc, log = start_odoo(conf, db, port)
         start = time.perf_counter()
@@ -418,8 +465,12 @@ def main(db, conf, out):
         odoo_proc.terminate()
         odoo_proc.wait(30)
         odoo_proc = None
-        serial_baseline, serial_job, serial_wait = serial_job_seconds(
-            db, conf, sandbox, int(os.environ.get("BENCH_SERIAL", "100"))
+        serial = serial_figures(
+            db,
+            conf,
+            sandbox,
+            int(os.environ.get("BENCH_SERIAL", "100")),
+            int(os.environ.get("BENCH_SERIAL_ROUNDS", "3")),
         )
         qps = sandbox_queries_per_second(sandbox)
         result = {
@@ -442,13 +493,7 @@ def main(db, conf, out):
                 / baseline,
                 3,
             ),
-            "serial_baseline_post_s_per_invoice": round(serial_baseline, 5),
-            "serial_job_s_per_fapiao": round(serial_job, 5),
-            "serial_connector_cost_ratio_to_post": round(serial_job / serial_baseline, 3),
-            "serial_platform_wait_s_per_fapiao": round(serial_wait, 5),
-            "serial_odoo_share_ratio_to_post": round(
-                (serial_job - serial_wait) / serial_baseline, 3
-            ),
+            **{k: round(v, 5) if isinstance(v, float) else v for k, v in serial.items()},
             "sandbox_queries_per_second": round(qps, 1),
             "odoo_log": log,
         }
