@@ -1,12 +1,15 @@
+import pathlib
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 import requests
 from sandbox.testing import SERVER, SandboxProcess
+from tg_core.client import Config, NuonuoClient, PlatformError
 
 
 def test_health_over_verified_tls(sandbox):
@@ -103,3 +106,57 @@ def test_headers_are_read_whatever_their_case(sandbox):
         sandbox, b"GET /health HTTP/1.1\r\nhOsT: 127.0.0.1\r\nCONNECTION: close\r\n\r\n"
     )
     assert answer.startswith("HTTP/1.1 200") and '"status": "ok"' in answer
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")
+def test_client_refuses_a_platform_below_tls_1_2(sandbox):
+    """A server that speaks at most TLS 1.1 (with the sandbox's certificate): reachable when a
+    client allows it, refused by the platform client whatever the system's OpenSSL allows."""
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.minimum_version = ssl.TLSVersion.TLSv1
+    server_context.maximum_version = ssl.TLSVersion.TLSv1_1
+    server_context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    data = pathlib.Path(sandbox.ca).parent
+    server_context.load_cert_chain(data / "server.pem", data / "server.key")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve(count):
+        for _ in range(count):
+            conn, _addr = listener.accept()
+            try:
+                with server_context.wrap_socket(conn, server_side=True):
+                    pass
+            except (ssl.SSLError, OSError):
+                pass
+
+    thread = threading.Thread(target=serve, args=(2,), daemon=True)
+    thread.start()
+    try:
+        # control: the old protocol does get through to a client that accepts it
+        lax = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        lax.load_verify_locations(sandbox.ca)
+        lax.minimum_version = ssl.TLSVersion.TLSv1
+        lax.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with lax.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                assert tls.version() == "TLSv1.1"
+        client = NuonuoClient(
+            Config(
+                base_url=f"https://127.0.0.1:{port}",
+                app_key="k",
+                app_secret="s",
+                user_tax="91110000600037341L",
+                ca_bundle=sandbox.ca,
+                max_attempts=1,
+            )
+        )
+        with pytest.raises(PlatformError) as refused:
+            client.health()
+        assert refused.value.code == "TLS"
+        adapter = client.session.get_adapter(f"https://127.0.0.1:{port}")
+        context = adapter.poolmanager.connection_pool_kw["ssl_context"]
+        assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    finally:
+        thread.join(5)
+        listener.close()

@@ -14,6 +14,7 @@ Nothing is lost and nothing is issued twice:
 import concurrent.futures
 import json
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -572,9 +573,23 @@ _SESSIONS = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
+class TLSAdapter(requests.adapters.HTTPAdapter):
+    """HTTPS at TLS 1.2 or above, whatever the system's OpenSSL would accept. The context is
+    the session's own: urllib3 loads the CA bundle and the client certificate of each request
+    into it, and a session serves one endpoint with one set of them (shared_session)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        context = ssl.create_default_context()
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.check_hostname = False  # urllib3 matches the host name itself, after the
+        # handshake, against the certificate verified here (verify_mode is set per request)
+        kwargs["ssl_context"] = context
+        return super().init_poolmanager(*args, **kwargs)
+
+
 def pooled_session():
     session = requests.Session()
-    session.mount("https://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16))
+    session.mount("https://", TLSAdapter(pool_connections=4, pool_maxsize=16))
     return session
 
 
