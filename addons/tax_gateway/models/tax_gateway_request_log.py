@@ -83,17 +83,17 @@ class TaxGatewayRequestLog(models.Model):
         if pending and pending.inserted < len(pending):
             rows = pending[pending.inserted :]
             pending.inserted = len(pending)
-            self._insert_rows(self.env.cr, rows)
+            self._insert_rows(rows)
 
     @api.model
-    def _insert_rows(self, cr, rows):
+    def _insert_rows(self, rows):
         """One parameterised INSERT, the way Odoo writes ir.logging: an append-only technical
         log has no default, no computed field (the outcome comes with the row), no tracking
         and nothing cached to keep in step, so the ORM's create would only add its cost to
         every issuing job. Written for whichever user's job called the platform (no access
         check: the log is searched by managers only)."""
         now = SQL("(now() AT TIME ZONE 'UTC')")
-        cr.execute(
+        self.env.cr.execute(
             SQL(
                 "INSERT INTO tax_gateway_request_log (%s, create_uid, write_uid, create_date,"
                 " write_date) VALUES %s",
@@ -129,8 +129,8 @@ class TaxGatewayRequestLog(models.Model):
                 {values["provider_id"] for values in pending}
             )
             alive = set(providers.exists().ids)
-            env[self._name]._insert_rows(
-                cr,
+            # the rows as the job's user wrote them (a plain INSERT: no access check)
+            env[self._name].with_user(self.env.uid)._insert_rows(
                 [
                     dict(
                         values, provider_id=values["provider_id"] in alive and values["provider_id"]

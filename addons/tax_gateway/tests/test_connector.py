@@ -120,6 +120,29 @@ class TestConnector(FapiaoCommon):
         self.env.cr.precommit.run()
         self.assertEqual(Log.search_count(domain), before + 2)
 
+    def test_request_log_rows_of_a_rolled_back_job_are_written(self):
+        # a job that fails is rolled back whole; the calls it made still count: their rows are
+        # written in a transaction of their own (the error rate, the circuit breaker)
+        Log = self.env["tax.gateway.request.log"]
+        domain = [("provider_id", "=", self.provider.id)]
+        before = Log.search_count(domain)
+        query = "nuonuo.OpeMplatform.queryInvoiceResult"
+        # cursors of the registry share the test's transaction (as in HttpCase)
+        self.registry.enter_test_mode(self.env.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        with self.registry.cursor() as cr:  # the job's transaction
+            provider = self.provider.with_env(self.env(cr=cr))
+            provider._log_call([(query, 0.05, 0, "TIMEOUT"), ("download", 0.01, 200, "")])
+            cr.rollback()  # the job failed
+        logs = Log.search(domain, order="id")
+        self.assertEqual(len(logs), before + 2)
+        self.assertEqual(
+            [(log.method, log.code, log.success, log.platform_failure) for log in logs[-2:]],
+            [(query, "TIMEOUT", False, True), ("download", "", True, False)],
+        )
+        self.assertEqual(logs[-1].company_id, self.company)
+        self.assertEqual(logs[-1].create_uid, self.env.user)
+
     def test_a_number_typed_on_the_invoice_is_kept(self):
         move = self.make_invoice()
         move.fapiao = "12345678"  # a legacy 税控 number, typed in by the accountant
