@@ -157,6 +157,8 @@ def test_client_refuses_a_platform_below_tls_1_2(sandbox):
         adapter = client.session.get_adapter(f"https://127.0.0.1:{port}")
         context = adapter.poolmanager.connection_pool_kw["ssl_context"]
         assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+        # and it trusts the provider's CA bundle alone, not the system's CAs as well
+        assert context.cert_store_stats()["x509_ca"] == 1
     finally:
         thread.join(5)
         listener.close()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import requests
+from urllib3.util.ssl_ import create_urllib3_context
 
 from . import nuonuo
 
@@ -575,14 +576,14 @@ _SESSIONS_LOCK = threading.Lock()
 
 class TLSAdapter(requests.adapters.HTTPAdapter):
     """HTTPS at TLS 1.2 or above, whatever the system's OpenSSL would accept. The context is
-    the session's own: urllib3 loads the CA bundle and the client certificate of each request
-    into it, and a session serves one endpoint with one set of them (shared_session)."""
+    urllib3's own (it checks the host name itself) and trusts nothing to start with: urllib3
+    loads the CA bundle and the client certificate of each request into it, and a session
+    serves one endpoint with one set of them (shared_session), so a provider's CA bundle stays
+    the only trust of its connections, as without this adapter."""
 
     def init_poolmanager(self, *args, **kwargs):
-        context = ssl.create_default_context()
+        context = create_urllib3_context()
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.check_hostname = False  # urllib3 matches the host name itself, after the
-        # handshake, against the certificate verified here (verify_mode is set per request)
         kwargs["ssl_context"] = context
         return super().init_poolmanager(*args, **kwargs)
 
