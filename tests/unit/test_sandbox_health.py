@@ -73,6 +73,19 @@ def test_mutual_tls_requires_client_certificate(tmp_path):
         assert ok.status_code == 200
         with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
             requests.get(f"{proc.url}/health", verify=proc.ca, timeout=5)
+        # the platform client (its own TLS context) presents the certificate it is given
+        values = dict(
+            base_url=proc.url,
+            app_key="k",
+            app_secret="s",
+            user_tax="91110000600037341L",
+            ca_bundle=proc.ca,
+            max_attempts=1,
+        )
+        assert NuonuoClient(Config(client_cert=cert, **values)).health()["status"] == "ok"
+        with pytest.raises(PlatformError) as refused:
+            NuonuoClient(Config(**values)).health()
+        assert refused.value.code in ("TLS", "NETWORK")
     finally:
         proc.stop()
 
