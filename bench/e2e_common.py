@@ -84,10 +84,13 @@ def _perform_jobs(env, model="tax.fapiao"):
         # the runner's part: it marks the jobs it hands to a worker as enqueued
         pending.write({"state": "enqueued"})
         env.cr.commit()
-        for record in pending:
-            job = RunJobController._acquire_job(env, record.uuid)
+        # the uuids read once: the runner hands each job over by its uuid alone; reading
+        # record.uuid after each job's commit would fetch every pending row again, with its
+        # JSON columns, and time that as the job's own work
+        for uuid in pending.mapped("uuid"):
+            job = RunJobController._acquire_job(env, uuid)
             if job is None:
-                raise RuntimeError(f"job {record.uuid} could not be acquired")
+                raise RuntimeError(f"job {uuid} could not be acquired")
             RunJobController._runjob(env, job)
             performed += 1
     return performed
