@@ -214,6 +214,38 @@ def test_platform_failure_and_seal_failure(sandbox):
     assert failed.status == FAILED and failed.message
 
 
+def test_many_business_keys_in_one_query(sandbox):
+    calls = []
+    client = make_client(sandbox)
+    client.on_call = calls.extend
+    sandbox.fault("fail_issue", count=1)
+    failed, done = make_order(), make_order()
+    client.issue(failed)
+    client.issue(done)
+    unknown = make_order()  # never submitted
+    altered = make_order()
+    client.issue(altered)
+    altered["invoiceDetail"][0]["taxIncludedAmount"] = "110.00"  # not what was sent
+    calls.clear()
+    outcomes = client.query_many(
+        {order["orderNo"]: order for order in (failed, done, unknown, altered)}
+    )
+    assert [method for method, *_rest in calls] == ["nuonuo.OpeMplatform.queryInvoiceResult"]
+    assert outcomes[failed["orderNo"]].status == FAILED
+    assert outcomes[done["orderNo"]].status == DONE
+    assert outcomes[done["orderNo"]].number and outcomes[done["orderNo"]].files["xmlUrl"]
+    assert outcomes[unknown["orderNo"]].code == "E9500"
+    assert outcomes[altered["orderNo"]].code == "MISMATCH"
+    # none known at all: each key is not found, the call itself does not fail
+    nobody = make_order()
+    assert client.query_many({nobody["orderNo"]: nobody})[nobody["orderNo"]].code == "E9500"
+    # the platform answers at most 50 keys a call: more is refused before anything is sent
+    calls.clear()
+    with pytest.raises(ValueError):
+        client.query_many({f"TG{i:018d}": None for i in range(51)})
+    assert calls == []
+
+
 def test_bad_document_signature_is_detected(sandbox):
     client = make_client(sandbox)
     sandbox.fault("bad_signature", count=1)

@@ -7,6 +7,7 @@ from psycopg2.errors import LockNotAvailable
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import Savepoint
+from odoo.tools import SQL, split_every
 
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -16,6 +17,7 @@ from ..tg_core.client import (
     DONE,
     FAILED,
     ISSUING,
+    QUERY_BATCH,
     SEAL_FAILED,
     PlatformError,
     new_order_no,
@@ -508,13 +510,13 @@ class TaxFapiao(models.Model):
         )._job_issue()
 
     def _enqueue_poll(self, delay=None):
-        self.ensure_one()
-        self.with_delay(
-            channel="root.fapiao",
-            eta=delay if delay is not None else self._provider().poll_interval,
-            identity_key=f"tax_fapiao_poll_{self.id}",
-            description=_("Fetch the result of fapiao %s", self.display_name),
-        )._job_poll()
+        """The results of these fapiao are fetched by their platform's poll job, which asks
+        for all the fapiao of its company still issuing, QUERY_BATCH per query."""
+        providers = self.env["tax.gateway.provider"]
+        for fapiao in self:
+            providers |= fapiao._provider()
+        for provider in providers:
+            provider._enqueue_poll(delay)
 
     def _lock_for_platform(self):
         """Row lock before any platform call: two workers never submit one fapiao together."""
@@ -594,32 +596,69 @@ class TaxFapiao(models.Model):
         savepoint.close(rollback=False)
 
     def _job_poll(self):
-        """Queue job: ask the platform for the result; retried while it is still issuing."""
-        self.ensure_one()
-        self.invalidate_recordset()
-        if self.state != "issuing":
-            return f"nothing to do in state {self.state}"
-        provider = self._provider()
-        provider._check_online()
-        try:
-            client = provider._client()
-            result = client.query(self.order_no, self._nuonuo_order())
-        except PlatformError as err:
-            return self._platform_error(err)
-        if not self._apply_result_safely(result, client):
-            raise RetryableJobError(
-                _("Still issuing."), seconds=provider.poll_interval, ignore_retry=True
+        """Queue job of one fapiao, as queued before fapiao were polled together: it does the
+        work of its platform's poll job."""
+        providers = self.env["tax.gateway.provider"]
+        for fapiao in self:
+            providers |= fapiao._provider()
+        return "; ".join(provider._job_poll_issuing() for provider in providers)
+
+    def _poll_results(self, client):
+        """Ask the platform for the results of these fapiao, QUERY_BATCH per call, and take
+        each in a savepoint of its own: one fapiao's refusal or bad document never holds up
+        the others. A fapiao another worker holds (its issuing job) is skipped. Returns the
+        fapiao still issuing, skipped ones included."""
+        cr = self.env.cr
+        for ids in split_every(QUERY_BATCH, self.ids):
+            cr.execute(
+                SQL(
+                    "SELECT id FROM tax_fapiao WHERE id = ANY(%s) AND state = 'issuing' "
+                    "ORDER BY id FOR UPDATE SKIP LOCKED",
+                    list(ids),
+                )
             )
-        return f"status {result.status}"
+            locked = self.browse([row[0] for row in cr.fetchall()])
+            if not locked:
+                continue
+            locked.invalidate_recordset()
+            orders = {fapiao.order_no: fapiao._nuonuo_order() for fapiao in locked}
+            try:
+                outcomes = client.query_many(orders)
+            except PlatformError as err:
+                if err.transient:  # asked again at the next poll (the request log has it)
+                    _logger.info("poll of %s fapiao: %s, asked again later", len(locked), err)
+                    break
+                outcomes = dict.fromkeys(orders, err)  # as if each had been asked alone
+            for fapiao in locked:
+                fapiao._take_polled(outcomes[fapiao.order_no], client)
+        self.invalidate_recordset(["state"])
+        return self.filtered(lambda fapiao: fapiao.state == "issuing")
+
+    def _take_polled(self, outcome, client):
+        """One fapiao's answer to a poll (IssueResult or PlatformError), in a savepoint: what
+        goes wrong with it is kept on it and rolled back alone."""
+        self.ensure_one()
+        try:
+            with self._savepoint_keeping_tracking():
+                if not isinstance(outcome, PlatformError):
+                    self._apply_result_safely(outcome, client)
+                elif not outcome.transient:
+                    self._platform_error(outcome)
+        except RetryableJobError as err:  # a document not downloaded this time
+            _logger.info("fapiao %s: result not taken (%s), polled again", self.id, err)
+        except (UserError, ValidationError) as err:  # e.g. a number other than the one it has
+            _logger.warning("fapiao %s: result refused: %s", self.id, err)
+            self._hold_for_review(
+                "MISMATCH", self.env["tax.gateway.error"]._describe("MISMATCH", str(err))
+            )
 
     @api.model
     def _cron_poll_issuing(self):
         """Safety net: jobs can be lost with a crashed worker; nothing waits forever."""
-        for fapiao in self.search([("state", "in", ("to_issue", "issuing"))], limit=500):
-            if fapiao.state == "to_issue":
-                fapiao._enqueue_issue()
-            else:
-                fapiao._enqueue_poll(delay=0)
+        waiting = self.search([("state", "in", ("to_issue", "issuing"))], limit=500)
+        for fapiao in waiting.filtered(lambda f: f.state == "to_issue"):
+            fapiao._enqueue_issue()
+        waiting.filtered(lambda f: f.state == "issuing")._enqueue_poll(delay=0)
 
     @api.model
     def _cron_alert_waiting(self):
@@ -686,16 +725,22 @@ class TaxFapiao(models.Model):
         except PlatformError as err:
             if err.transient:
                 raise RetryableJobError(f"{err.code}: {err.message}") from err
-            message = self.env["tax.gateway.error"]._describe(err.code, err.message)
-            self.write({"error_code": err.code, "error_message": message})
-            self.message_post(body=message)
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=_("Check the issued document"),
-                note=message,
-                user_id=self._manager_user().id,
+            self._hold_for_review(
+                err.code, self.env["tax.gateway.error"]._describe(err.code, err.message)
             )
             return True
+
+    def _hold_for_review(self, code, message):
+        """The platform's result is not taken: shown on the fapiao, and the managers get an
+        activity to look at it."""
+        self.write({"error_code": code, "error_message": message})
+        self.message_post(body=message)
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Check the issued document"),
+            note=message,
+            user_id=self._manager_user().id,
+        )
 
     def _manager_user(self):
         return self.company_id._fapiao_manager_user()

@@ -404,6 +404,41 @@ class TaxGatewayProvider(models.Model):
                 ignore_retry=True,
             )
 
+    def _enqueue_poll(self, delay=None):
+        """One poll job per platform: it asks for the results of every fapiao of the company
+        still issuing, QUERY_BATCH per query, rather than one query and one job per fapiao."""
+        self.ensure_one()
+        job = self.with_delay(
+            channel="root.fapiao",
+            eta=delay if delay is not None else self.poll_interval,
+            identity_key=f"tax_gateway_provider_poll_{self.id}",
+            description=_("Fetch the results of the fapiao waiting for %s", self.name),
+        )._job_poll_issuing()
+        # a poll already waiting is reused (identity key: queue_job then returns its queue.job
+        # record, as superuser); asked for now (a callback, the cron), it is brought forward
+        now = fields.Datetime.now()
+        if delay == 0 and isinstance(job, models.BaseModel) and job.eta and job.eta > now:
+            job.eta = now
+
+    def _job_poll_issuing(self):
+        """Queue job: the results of the company's fapiao still issuing. It queues itself again
+        while some are left; safe to run twice (each fapiao is taken under a row lock)."""
+        self.ensure_one()
+        self._check_online()
+        waiting = (
+            self.env["tax.fapiao"]
+            .with_company(self.company_id)
+            .search(
+                [("company_id", "=", self.company_id.id), ("state", "=", "issuing")], order="id"
+            )
+        )
+        if not waiting:
+            return "no fapiao issuing"
+        still = waiting._poll_results(self._client())
+        if still:
+            self._enqueue_poll()
+        return f"{len(waiting) - len(still)} of {len(waiting)} fapiao done"
+
     @api.model
     def _cron_heartbeat(self):
         now = fields.Datetime.now()

@@ -44,6 +44,7 @@ class Platform(RedForms):
         self.credit_line = credit_line
         self.area = area
         self.next_outcome = []  # injected outcomes for the next issues: "fail" / "seal_fail"
+        self.next_delays = []  # injected issuing times (s) for the next issues: still 20 till then
         self.bad_signatures = 0
 
     # ---------------------------------------------------------------- issue
@@ -65,6 +66,7 @@ class Platform(RedForms):
             return envelope(refused.code, refused.message)
         month = datetime.date.today().strftime("%Y%m")
         outcome = self.next_outcome.pop(0) if self.next_outcome else "ok"
+        delay = self.next_delays.pop(0) if self.next_delays else self.issue_delay
         with self.store.transaction() as db:
             # re-check inside the write lock: concurrent submissions of one orderNo
             row = db.execute(
@@ -97,7 +99,7 @@ class Platform(RedForms):
                     kind,
                     int(blue),
                     now,
-                    now + self.issue_delay,
+                    now + delay,
                     outcome,
                     str(amount),
                     str(tax),
@@ -112,10 +114,10 @@ class Platform(RedForms):
                     (tax_num, month, str(used + amount)),
                 )
         if order.get("callBackUrl"):
-            self._call_back(str(order["callBackUrl"]), tax_num, serial)
+            self._call_back(str(order["callBackUrl"]), tax_num, serial, delay)
         return envelope(OK, "", {"invoiceSerialNum": serial})
 
-    def _call_back(self, url, tax_num, serial):
+    def _call_back(self, url, tax_num, serial, delay):
         """Push the result to the seller's callBackUrl once the invoice is ready, like the
         platform does: a hint only, sent once, its failure ignored. [U] the real payload's
         shape; here a JSON object with the fields of queryInvoiceResult's row."""
@@ -133,7 +135,7 @@ class Platform(RedForms):
             except OSError:
                 pass  # the seller polls anyway
 
-        timer = threading.Timer(self.issue_delay + 0.05, push)
+        timer = threading.Timer(delay + 0.05, push)
         timer.daemon = True
         timer.start()
 

@@ -47,6 +47,7 @@ FAULTS = {
     "expired_cert",
     "fail_issue",
     "seal_fail",
+    "slow_issue",
 }
 
 
@@ -375,6 +376,9 @@ class SandboxServer(ThreadingHTTPServer):
                     self.platform.next_outcome.append(
                         "fail" if spec["fault"] == "fail_issue" else "seal_fail"
                     )
+            elif spec["fault"] == "slow_issue":  # the next issues stay 20 for ``seconds``
+                for _ in range(int(spec.get("count", 1))):
+                    self.platform.next_delays.append(float(spec.get("seconds", 60)))
             elif spec["fault"] == "bad_signature":
                 for _ in range(int(spec.get("count", 1))):
                     self.platform.mark_bad_signature_next()
@@ -385,6 +389,7 @@ class SandboxServer(ThreadingHTTPServer):
         with self._faults_lock:
             self._faults.clear()
             self.platform.next_outcome.clear()
+            self.platform.next_delays.clear()
             self.platform.bad_signatures = 0
 
     def pending_faults(self):

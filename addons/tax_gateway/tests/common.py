@@ -252,15 +252,7 @@ def run_queued_jobs(env, records, rounds=5):
 
     performed = []
     for _round in range(rounds):
-        pending = (
-            env["queue.job"]
-            .sudo()  # reason: queue.job records are readable by queue managers only
-            .search(
-                [("model_name", "=", records._name), ("state", "in", ("pending", "enqueued"))],
-                order="id",
-            )
-            .filtered(lambda rec: rec.records & records)
-        )
+        pending = pending_jobs(env, records)
         if not pending:
             break
         for record in pending:
@@ -279,11 +271,30 @@ def run_queued_jobs(env, records, rounds=5):
     return performed
 
 
-def queued_methods(env, records):
+def pending_jobs(env, records):
+    """The pending jobs of ``records``; for fapiao, with the poll jobs of their platforms,
+    which fetch the results of all the fapiao of a company."""
+    providers = env["tax.gateway.provider"]
+    if records._name == "tax.fapiao":
+        # reason: the providers of the fapiao's companies, whoever runs the test
+        providers = providers.sudo().search([("company_id", "in", records.sudo().company_id.ids)])
     return (
         env["queue.job"]
         .sudo()  # reason: queue.job records are readable by queue managers only
-        .search([("model_name", "=", records._name), ("state", "in", ("pending", "enqueued"))])
-        .filtered(lambda rec: rec.records & records)
-        .mapped("method_name")
+        .search(
+            [
+                ("model_name", "in", (records._name, providers._name)),
+                ("state", "in", ("pending", "enqueued")),
+            ],
+            order="id",
+        )
+        .filtered(
+            lambda rec: rec.records & records
+            if rec.model_name == records._name
+            else rec.records & providers
+        )
     )
+
+
+def queued_methods(env, records):
+    return pending_jobs(env, records).mapped("method_name")

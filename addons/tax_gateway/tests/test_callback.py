@@ -2,9 +2,10 @@
 
 import json
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import FapiaoCommon, queued_methods
+from .common import FapiaoCommon, pending_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -34,6 +35,7 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         fapiao._submit()
         fapiao.state = "issuing"  # submitted; the platform is working on it
         self.env["queue.job"].sudo().search([("model_name", "=", "tax.fapiao")]).unlink()
+        self.provider._enqueue_poll()  # the platform's poll, waiting for its interval
         self.push(
             self.provider,
             {"orderNo": fapiao.order_no, "status": "2", "allElectronicInvoiceNumber": "2" * 20},
@@ -41,7 +43,10 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         fapiao.invalidate_recordset()
         self.assertEqual(fapiao.state, "issuing")
         self.assertFalse(fapiao.number)
-        self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll"])
+        # that poll runs now, once
+        poll = pending_jobs(self.env, fapiao)
+        self.assertEqual(poll.mapped("method_name"), ["_job_poll_issuing"])
+        self.assertLessEqual(poll.eta, fields.Datetime.now())
 
     def test_unknown_or_garbage_callbacks_answer_the_same_and_do_nothing(self):
         jobs = self.env["queue.job"].sudo().search_count([])

@@ -202,7 +202,7 @@ class TestConnector(FapiaoCommon):
             ]
         )
         self.assertEqual(len(failed), 1)
-        self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll"])
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll_issuing"])
         self.sandbox.fault("clear")
         run_queued_jobs(self.env, fapiao)
         self.assertEqual(fapiao.state, "issued")
@@ -210,8 +210,90 @@ class TestConnector(FapiaoCommon):
         self.provider.query_on_submit = False
         fapiao = self.submit()
         jobs = run_queued_jobs(self.env, fapiao)
-        self.assertEqual([job.method_name for job in jobs], ["_job_issue", "_job_poll"])
+        self.assertEqual([job.method_name for job in jobs], ["_job_issue", "_job_poll_issuing"])
         self.assertEqual(fapiao.state, "issued")
+
+    def pdfs(self, fapiao):
+        return self.env["ir.attachment"].search_count(
+            [
+                ("res_model", "=", fapiao._name),
+                ("res_id", "=", fapiao.id),
+                ("mimetype", "=", "application/pdf"),
+            ]
+        )
+
+    def platform_queries(self):
+        return self.env["tax.gateway.request.log"].search_count(
+            [
+                ("provider_id", "=", self.provider.id),
+                ("method", "=", "nuonuo.OpeMplatform.queryInvoiceResult"),
+            ]
+        )
+
+    def test_fapiao_waiting_for_the_platform_are_polled_together(self):
+        # a platform that does not issue at once: the results come by polling
+        self.provider.query_on_submit = False
+        self.sandbox.fault("fail_issue", count=1)
+        refused, slow, issued = fapiao = self.env["tax.fapiao"].concat(
+            *(self.submit() for _i in range(3))
+        )
+        # the platform's next issues: the first at once, the second stays issuing
+        self.sandbox.fault("slow_issue", count=1, seconds=0)
+        self.sandbox.fault("slow_issue", count=1, seconds=3600)
+        queries = self.platform_queries()
+        jobs = run_queued_jobs(self.env, fapiao, rounds=2)
+        self.assertEqual(
+            [job.method_name for job in jobs],
+            ["_job_issue", "_job_issue", "_job_issue", "_job_poll_issuing"],
+        )
+        self.assertEqual(self.platform_queries() - queries, 1)  # one query for the three
+        # each took its own answer: the refusal and the slow one held up nothing
+        self.assertEqual(refused.state, "failed")
+        self.assertEqual(refused.error_code, "22")
+        self.assertEqual(slow.state, "issuing")
+        self.assertEqual(issued.state, "issued")
+        self.assertEqual(self.pdfs(issued), 1)
+        # the poll job queued itself again for what is left, and only that is asked for
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll_issuing"])
+        jobs = run_queued_jobs(self.env, fapiao, rounds=1)
+        self.assertEqual(self.platform_queries() - queries, 2)
+        self.assertEqual((slow.state, issued.state), ("issuing", "issued"))
+        self.assertEqual(self.pdfs(issued), 1)
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll_issuing"])
+
+    def test_a_result_odoo_refuses_holds_up_no_other_fapiao(self):
+        self.provider.query_on_submit = False
+        clash, other = self.env["tax.fapiao"].concat(*(self.submit() for _i in range(2)))
+        run_queued_jobs(self.env, clash | other, rounds=1)  # the issuing jobs alone
+        # a number the platform did not give (typed in elsewhere): the platform's is refused
+        self.env.cr.execute("UPDATE tax_fapiao SET number = %s WHERE id = %s", ["2" * 20, clash.id])
+        clash.invalidate_recordset(["number"])
+        with self.assertLogs("odoo.addons.tax_gateway.models.tax_fapiao", "WARNING") as logged:
+            run_queued_jobs(self.env, clash | other, rounds=1)
+        self.assertIn("result refused", logged.output[0])
+        self.assertEqual(other.state, "issued")
+        self.assertEqual(self.pdfs(other), 1)
+        self.assertEqual(clash.state, "issuing")
+        self.assertIn("2" * 20, clash.error_message)
+        self.assertEqual(clash.activity_ids.summary, "Check the issued document")
+        self.assertEqual(self.pdfs(clash), 0)  # its documents rolled back with it
+        self.assertEqual(queued_methods(self.env, clash), ["_job_poll_issuing"])
+
+    def test_one_poll_job_per_platform(self):
+        self.provider.query_on_submit = False
+        fapiao = self.env["tax.fapiao"].concat(*(self.submit() for _i in range(2)))
+        for one in fapiao:
+            one._enqueue_poll()
+        # the cron and a callback ask again: still one job
+        self.env["tax.fapiao"]._cron_poll_issuing()
+        fapiao[0]._enqueue_poll(delay=0)
+        self.assertEqual(
+            sorted(queued_methods(self.env, fapiao)),
+            ["_job_issue", "_job_issue", "_job_poll_issuing"],
+        )
+        run_queued_jobs(self.env, fapiao)
+        self.assertEqual(set(fapiao.mapped("state")), {"issued"})
+        self.assertEqual(queued_methods(self.env, fapiao), [])
 
     def test_transient_errors_are_retried_once_issued(self):
         # 4 failures in some 20 calls would open the circuit (test_offline): here, only the

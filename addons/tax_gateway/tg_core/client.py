@@ -31,6 +31,7 @@ TOKEN_CODES = {"070101"}
 DOWNLOAD = "download"  # the request log's method of document downloads (no envelope)
 DUPLICATE = "E9106"
 NOT_FOUND = "E9500"
+QUERY_BATCH = 50  # queryInvoiceResult answers at most 50 business keys a call
 DONE, ISSUING, FAILED, SEAL_FAILED = "2", "20", "22", "24"
 
 
@@ -131,6 +132,9 @@ class PlatformClient:
         raise NotImplementedError
 
     def query(self, order_no):
+        raise NotImplementedError
+
+    def query_many(self, orders):
         raise NotImplementedError
 
     def request_red_form(self, form):
@@ -346,18 +350,31 @@ class NuonuoClient(PlatformClient):
             )
         return envelope
 
-    def _query_row(self, key, value):
+    def _query_rows(self, key, values):
+        """The result rows of queryInvoiceResult for ``values`` (business keys or serials),
+        by key; a row for something not asked for is ignored, one asked for may be missing."""
         envelope = self._checked(
-            self.call("nuonuo.OpeMplatform.queryInvoiceResult", {key: [value]})
+            self.call("nuonuo.OpeMplatform.queryInvoiceResult", {key: list(values)})
         )
         results = envelope.get("result")
         if not isinstance(results, list) or not results or not isinstance(results[0], dict):
             raise PlatformError(
                 "BAD_RESPONSE", "queryInvoiceResult without a result list", transient=True
             )
-        row = results[0]
         field_name = "orderNo" if key == "orderNos" else "serialNo"
-        if row.get(field_name) != value or not row.get("serialNo") or not row.get("status"):
+        wanted = set(values)
+        return {
+            row[field_name]: row
+            for row in results
+            if isinstance(row, dict)
+            and row.get(field_name) in wanted
+            and row.get("serialNo")
+            and row.get("status")
+        }
+
+    def _query_row(self, key, value):
+        row = self._query_rows(key, [value]).get(value)
+        if row is None:
             raise PlatformError("BAD_RESPONSE", "result does not match the business key")
         return row
 
@@ -367,7 +384,32 @@ class NuonuoClient(PlatformClient):
 
     def query(self, order_no, order=None):
         """The platform's state of one business key; checks the echoed amounts against ``order``."""
-        row = self._query_row("orderNos", order_no)
+        return self._checked_result(self._query_row("orderNos", order_no), order)
+
+    def query_many(self, orders):
+        """The platform's state of up to QUERY_BATCH business keys in one call:
+        ``{order_no: order}`` -> ``{order_no: IssueResult, or the PlatformError of that key}``
+        (a key the platform does not know: NOT_FOUND; echoed amounts that differ from its
+        ``order``: MISMATCH). A failure of the call itself is raised."""
+        if not 0 < len(orders) <= QUERY_BATCH:
+            raise ValueError(f"1 to {QUERY_BATCH} business keys a query, not {len(orders)}")
+        try:
+            rows = self._query_rows("orderNos", orders)
+        except PlatformError as err:
+            if err.code != NOT_FOUND:
+                raise
+            rows = {}  # none of them is known
+        outcomes = {}
+        for order_no, order in orders.items():
+            try:
+                if order_no not in rows:
+                    raise PlatformError(NOT_FOUND, f"{order_no} not found on the platform")
+                outcomes[order_no] = self._checked_result(rows[order_no], order)
+            except PlatformError as err:
+                outcomes[order_no] = err
+        return outcomes
+
+    def _checked_result(self, row, order=None):
         if order is not None and row.get("orderAmount") is not None:
             sent = sum(
                 (Decimal(str(d["taxIncludedAmount"])) for d in order["invoiceDetail"]),
