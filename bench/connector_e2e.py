@@ -26,6 +26,9 @@ the sandbox platform as its own process. Steps:
      real platform spends on its side while the worker waits on the network;
    - serial, CPU: the CPU time of this process per fapiao against the same for the post
      (PostgreSQL's work left out of both);
+   - polled: one more serial round (BENCH_POLLED fapiao, default 100) on a platform that
+     does not issue at once: the issuing jobs, then the platform's poll job, which asks for
+     50 results per query (by the clock and CPU);
    - under load: the jobs of step 4 (queue_job's exec_time: without the commit), in 2
      workers sharing 2 cores with the web clients, the sandbox and PostgreSQL, and Odoo's
      share of it: rough figures (the load slows the jobs, the baseline ran alone, and the
@@ -383,39 +386,57 @@ def under_load_ratios(figures, base):
     return ratios
 
 
-def serial_job_seconds(db, conf, sandbox, count):
+def serial_job_seconds(db, conf, sandbox, count, query_on_submit=True):
     """``count`` more fapiao, prepared the same way, submitted and issued one job after the
     other in this process, each committed (e2e_common.perform_jobs: queue_job's runner code
-    without its HTTP request).
+    without its HTTP request). ``query_on_submit=False``: the provider of a platform that does
+    not issue at once, the results fetched by the platform's poll job (50 per query).
     Returns, per fapiao and next to the Baseline of this same round: {"baseline", "job_s"
-    (by the clock), "wait_s" (waiting for the platform), "job_cpu_s" (CPU of this process)}."""
+    (by the clock), "wait_s" (waiting for the platform; with polling, not counted: the
+    downloads of many fapiao share one log timestamp), "job_cpu_s" (CPU of this process)}."""
     import odoo
     from odoo import SUPERUSER_ID, api
 
     baseline, ids, company_id = prepare(db, conf, sandbox, count)
     registry = odoo.modules.registry.Registry(db)
+    models = ("tax.fapiao", "tax.gateway.provider")
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
         env.user.groups_id |= env.ref("tax_gateway.group_fapiao_issuer")
         waiting = env["queue.job"].search_count(
-            [("model_name", "=", "tax.fapiao"), ("state", "in", ("pending", "enqueued"))]
+            [("model_name", "in", models), ("state", "in", ("pending", "enqueued"))]
         )
         if waiting:  # they would be timed with these
             raise RuntimeError(f"{waiting} fapiao jobs of an earlier run are still pending")
+        provider = env["tax.gateway.provider"].search([("company_id", "=", company_id)])
+        provider.query_on_submit = query_on_submit
         env["tax.fapiao"].browse(ids)._submit()
         cr.commit()
         start, start_cpu = time.perf_counter(), time.process_time()
-        perform_jobs(env)
+        for model in models:  # the issuing jobs, then the poll jobs they queued
+            perform_jobs(env, model)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         issued = env["tax.fapiao"].search_count([("id", "in", ids), ("state", "=", "issued")])
         if issued != len(ids):
             raise RuntimeError(f"serial run: {issued} of {len(ids)} fapiao issued")
-        wait = platform_wait_seconds(cr, ids[0])
+        wait = platform_wait_seconds(cr, ids[0]) if query_on_submit else 0.0
     return {
         "baseline": baseline,
         "job_s": elapsed / len(ids),
         "wait_s": wait / len(ids),
         "job_cpu_s": cpu / len(ids),
+    }
+
+
+def polled_figures(db, conf, sandbox, count):
+    """One serial round on a platform that does not issue at once: every fapiao's issuing
+    job, then the platform's poll job (50 results per query), against one post."""
+    run = serial_job_seconds(db, conf, sandbox, count, query_on_submit=False)
+    return {
+        "polled_fapiao": count,
+        "polled_job_s_per_fapiao": run["job_s"],
+        "polled_connector_cost_ratio_to_post": round(run["job_s"] / run["baseline"].post_s, 3),
+        "polled_cpu_ratio_to_post": round(run["job_cpu_s"] / run["baseline"].post_cpu_s, 3),
     }
 
 
@@ -530,6 +551,7 @@ def main(db, conf, out):
             int(os.environ.get("BENCH_SERIAL", "100")),
             int(os.environ.get("BENCH_SERIAL_ROUNDS", "3")),
         )
+        polled = polled_figures(db, conf, sandbox, int(os.environ.get("BENCH_POLLED", "100")))
         qps = sandbox_queries_per_second(sandbox)
         result = {
             "benchmark": "connector_e2e",
@@ -548,6 +570,7 @@ def main(db, conf, out):
             **{k: round(v, 5) if isinstance(v, float) else v for k, v in figures.items()},
             **under_load_ratios(figures, base),
             **{k: round(v, 5) if isinstance(v, float) else v for k, v in serial.items()},
+            **{k: round(v, 5) if isinstance(v, float) else v for k, v in polled.items()},
             "sandbox_queries_per_second": round(qps, 1),
             "odoo_log": log,
         }
