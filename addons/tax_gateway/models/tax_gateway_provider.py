@@ -9,7 +9,7 @@ from odoo.tools import SQL, config, ormcache
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tg_core import breaker, diagnostics, money, ratelimit
-from ..tg_core.client import Config, NuonuoClient, PlatformError, shared_session
+from ..tg_core.client import QUERY_BATCH, Config, NuonuoClient, PlatformError, shared_session
 from ..tg_core.diagnostics import diagnose
 from ..tg_core.export import pending_xlsx
 
@@ -17,8 +17,12 @@ from ..tg_core.export import pending_xlsx
 CERT_ALERT_DAYS = (30, 7)
 # a call waits inline for a rate-limit token at most this long; longer, the job is retried later
 RATE_MAX_INLINE_WAIT = 2.0
+# fapiao a poll job asks for: one query's worth. With a real platform's latency, some 0.3-0.5 s
+# per fapiao issued (its documents downloaded and archived): 15-25 s a job, well within a
+# worker's time limit whatever the backlog
+POLL_PER_JOB = QUERY_BATCH
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
-PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form")
+PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
 
 _logger = logging.getLogger(__name__)
 
@@ -404,40 +408,52 @@ class TaxGatewayProvider(models.Model):
                 ignore_retry=True,
             )
 
-    def _enqueue_poll(self, delay=None):
-        """One poll job per platform: it asks for the results of every fapiao of the company
-        still issuing, QUERY_BATCH per query, rather than one query and one job per fapiao."""
+    def _enqueue_poll(self, delay=None, after_id=0):
+        """One poll job per platform: it asks for the results of the company's fapiao still
+        issuing, QUERY_BATCH per query, rather than one query and one job per fapiao. A job
+        takes POLL_PER_JOB of them; the next ones (``after_id``: the last id taken) are left
+        to a job queued at once."""
         self.ensure_one()
-        job = self.with_delay(
-            channel="root.fapiao",
-            eta=delay if delay is not None else self.poll_interval,
-            identity_key=f"tax_gateway_provider_poll_{self.id}",
-            description=_("Fetch the results of the fapiao waiting for %s", self.name),
-        )._job_poll_issuing()
+        key = f"tax_gateway_provider_poll_{self.id}"
+        # the job's company is the platform's (woken with the company's jobs when back online)
+        job = (
+            self.with_company(self.company_id)
+            .with_delay(
+                channel="root.fapiao",
+                eta=delay if delay is not None else self.poll_interval,
+                identity_key=f"{key}_after_{after_id}" if after_id else key,
+                description=_("Fetch the results of the fapiao waiting for %s", self.name),
+            )
+            ._job_poll_issuing(after_id=after_id)
+        )
         # a poll already waiting is reused (identity key: queue_job then returns its queue.job
         # record, as superuser); asked for now (a callback, the cron), it is brought forward
         now = fields.Datetime.now()
         if delay == 0 and isinstance(job, models.BaseModel) and job.eta and job.eta > now:
             job.eta = now
 
-    def _job_poll_issuing(self):
-        """Queue job: the results of the company's fapiao still issuing. It queues itself again
-        while some are left; safe to run twice (each fapiao is taken under a row lock)."""
+    def _job_poll_issuing(self, after_id=0):
+        """Queue job: the results of the company's fapiao still issuing, POLL_PER_JOB of them
+        from ``after_id`` on (a job stays well within a worker's time limit, whatever the
+        backlog). It queues the next ones at once, and the first ones again after the poll
+        interval while any is left; safe to run twice (each fapiao is taken under a row
+        lock)."""
         self.ensure_one()
         self._check_online()
-        waiting = (
-            self.env["tax.fapiao"]
-            .with_company(self.company_id)
-            .search(
-                [("company_id", "=", self.company_id.id), ("state", "=", "issuing")], order="id"
-            )
+        fapiao = self.env["tax.fapiao"].with_company(self.company_id)
+        issuing = [("company_id", "=", self.company_id.id), ("state", "=", "issuing")]
+        waiting = fapiao.search(
+            issuing + [("id", ">", after_id)], order="id", limit=POLL_PER_JOB + 1
         )
-        if not waiting:
+        page = waiting[:POLL_PER_JOB]
+        if not page:
             return "no fapiao issuing"
-        still = waiting._poll_results(self._client())
-        if still:
+        still = page._poll_results(self._client())
+        if len(waiting) > POLL_PER_JOB:
+            self._enqueue_poll(delay=0, after_id=page[-1].id)
+        elif fapiao.search_count(issuing, limit=1):
             self._enqueue_poll()
-        return f"{len(waiting) - len(still)} of {len(waiting)} fapiao done"
+        return f"{len(page) - len(still)} of {len(page)} fapiao done"
 
     @api.model
     def _cron_heartbeat(self):

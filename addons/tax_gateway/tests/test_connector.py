@@ -2,16 +2,19 @@
 
 import datetime
 import sqlite3
+from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import Savepoint
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..models import tax_gateway_provider
 from ..sandbox.testing import free_port
 from ..tg_core.client import Config, NuonuoClient, PlatformError
-from .common import FapiaoCommon, queued_methods, run_queued_jobs
+from .common import FapiaoCommon, pending_jobs, queued_methods, run_queued_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -260,6 +263,25 @@ class TestConnector(FapiaoCommon):
         self.assertEqual((slow.state, issued.state), ("issuing", "issued"))
         self.assertEqual(self.pdfs(issued), 1)
         self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll_issuing"])
+
+    def test_a_poll_job_takes_one_page_and_queues_the_next(self):
+        self.provider.query_on_submit = False
+        fapiao = self.env["tax.fapiao"].concat(*(self.submit() for _i in range(3)))
+        run_queued_jobs(self.env, fapiao, rounds=1)  # the issuing jobs
+        self.assertEqual(set(fapiao.mapped("state")), {"issuing"})
+        queries = self.platform_queries()
+        with patch.object(tax_gateway_provider, "POLL_PER_JOB", 2):
+            first = run_queued_jobs(self.env, fapiao, rounds=1)
+            # the first two, then the next page at once
+            self.assertEqual(fapiao.mapped("state"), ["issued", "issued", "issuing"])
+            queued = pending_jobs(self.env, fapiao)
+            self.assertEqual(queued.kwargs, {"after_id": fapiao[1].id})
+            self.assertLessEqual(queued.eta or fields.Datetime.now(), fields.Datetime.now())
+            run_queued_jobs(self.env, fapiao)
+        self.assertEqual(len(first), 1)
+        self.assertEqual(set(fapiao.mapped("state")), {"issued"})
+        self.assertEqual(self.platform_queries() - queries, 2)
+        self.assertFalse(pending_jobs(self.env, fapiao))  # nothing left: no poll queued
 
     def test_a_result_odoo_refuses_holds_up_no_other_fapiao(self):
         self.provider.query_on_submit = False
