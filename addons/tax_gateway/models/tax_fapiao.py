@@ -501,6 +501,11 @@ class TaxFapiao(models.Model):
     def _provider(self):
         return self.env["tax.gateway.provider"]._for_company(self.company_id)
 
+    def _providers(self):
+        """The platforms of these fapiao's companies, once each."""
+        Provider = self.env["tax.gateway.provider"]
+        return Provider.union(*(Provider._for_company(company) for company in self.company_id))
+
     def _enqueue_issue(self):
         self.ensure_one()
         self.with_delay(
@@ -512,10 +517,7 @@ class TaxFapiao(models.Model):
     def _enqueue_poll(self, delay=None):
         """The results of these fapiao are fetched by their platform's poll job, which asks
         for all the fapiao of its company still issuing, QUERY_BATCH per query."""
-        providers = self.env["tax.gateway.provider"]
-        for fapiao in self:
-            providers |= fapiao._provider()
-        for provider in providers:
+        for provider in self._providers():
             provider._enqueue_poll(delay)
 
     def _lock_for_platform(self):
@@ -598,10 +600,7 @@ class TaxFapiao(models.Model):
     def _job_poll(self):
         """Queue job of one fapiao, as queued before fapiao were polled together: it does the
         work of its platform's poll job."""
-        providers = self.env["tax.gateway.provider"]
-        for fapiao in self:
-            providers |= fapiao._provider()
-        return "; ".join(provider._job_poll_issuing() for provider in providers)
+        return "; ".join(provider._job_poll_issuing() for provider in self._providers())
 
     def _poll_results(self, client):
         """Ask the platform for the results of these fapiao, QUERY_BATCH per call, and take
