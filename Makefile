@@ -1,5 +1,5 @@
 # Single entry point. `make demo` runs the product, `make test` runs every test.
-.PHONY: setup demo stop test lint unit odoo-test bench i18n rotate-key clean
+.PHONY: setup demo stop test lint unit odoo-test odoo-own bench i18n rotate-key clean
 
 setup:            ## venv, Odoo 18 from source, Python and system packages
 	@bash scripts/setup.sh
@@ -21,6 +21,9 @@ unit:
 
 odoo-test:
 	@bash scripts/test.sh odoo
+
+odoo-own:         ## Odoo's own test classes with the add-ons installed
+	@bash scripts/test.sh odoo-own
 
 bench:            ## benchmarks: prints a table, writes bench/results/*.json
 	@bash scripts/bench.sh

@@ -13,15 +13,21 @@ class AccountMove(models.Model):
     # l10n_cn's field, widened from 8 to 20 digits: legacy 8-digit numbers stay valid, 数电
     # numbers fill it automatically from the issued fapiao (the first one when split).
     fapiao = fields.Char(size=20, compute="_compute_fapiao", store=True, readonly=False)
-    fapiao_ids = fields.One2many("tax.fapiao", "move_id")
-    red_form_ids = fields.One2many("tax.red.form", "move_id", string="Red Letters")
-    red_form_count = fields.Integer(compute="_compute_red_form_count")
+    fapiao_ids = fields.One2many("tax.fapiao", "move_id", groups="tax_gateway.group_fapiao_user")
+    red_form_ids = fields.One2many(
+        "tax.red.form", "move_id", string="Red Letters", groups="tax_gateway.group_fapiao_user"
+    )
+    # The counts and the red-letter flag are read by the invoice form of every billing user,
+    # fapiao rights or not (the flag explains why a credit note waits): computed as superuser,
+    # they reveal only how many fapiao the user's own invoice has, never their content.
+    red_form_count = fields.Integer(compute="_compute_red_form_count", compute_sudo=True)
     needs_red_letter = fields.Boolean(
         compute="_compute_red_form_count",
+        compute_sudo=True,
         help="A credit note of an invoice whose fapiao the tax bureau knows: it is posted "
         "once its red-letter fapiao is issued.",
     )
-    fapiao_count = fields.Integer(compute="_compute_fapiao_count")
+    fapiao_count = fields.Integer(compute="_compute_fapiao_count", compute_sudo=True)
     fapiao_state = fields.Selection(
         [
             ("none", "Not Invoiced"),
@@ -49,13 +55,27 @@ class AccountMove(models.Model):
             move.red_form_count = len(move.red_form_ids)
             move.needs_red_letter = move._needs_red_letter()
 
+    def _bureau_fapiao(self):
+        """The fapiao of these moves, read as superuser: the locks the tax bureau puts on an
+        invoice (no reset, no cancel, no deletion, a credit note only with its red letter)
+        hold for every user who may touch the invoice, a billing clerk without any fapiao
+        right included, who would otherwise get an AccessError from Odoo's own flows. Only
+        the checks read them; nothing is shown or written through this."""
+        return self.sudo().fapiao_ids
+
+    def _bureau_red_forms(self):
+        """The red letters of these credit notes, as superuser (see _bureau_fapiao)."""
+        return self.sudo().red_form_ids
+
     def _needs_red_letter(self):
         self.ensure_one()
         origin = self.reversed_entry_id
         return (
             bool(origin)
             and self.move_type == self._fapiao_refund_types().get(origin.move_type)
-            and any(f.direction == "blue" and f.state in LOCKED_STATES for f in origin.fapiao_ids)
+            and any(
+                f.direction == "blue" and f.state in LOCKED_STATES for f in origin._bureau_fapiao()
+            )
         )
 
     @api.model
@@ -114,7 +134,7 @@ class AccountMove(models.Model):
 
     def _has_locked_fapiao(self):
         self.ensure_one()
-        return any(f.state in LOCKED_STATES for f in self.fapiao_ids)
+        return any(f.state in LOCKED_STATES for f in self._bureau_fapiao())
 
     # ------------------------------------------------- accounting is frozen
     @api.depends("fapiao_ids.state")
@@ -140,16 +160,16 @@ class AccountMove(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_fapiao(self):
         for move in self:
-            if move.fapiao_ids.filtered(lambda f: f.state not in ("draft", "cancelled")):
+            if move._bureau_fapiao().filtered(lambda f: f.state not in ("draft", "cancelled")):
                 raise UserError(_("Invoice %s has fapiao and cannot be deleted.", move.name))
-            if move.red_form_ids.filtered(lambda f: f.state not in ("draft", "cancelled")):
+            if move._bureau_red_forms().filtered(lambda f: f.state not in ("draft", "cancelled")):
                 raise UserError(
                     _("Credit note %s has a red letter at the bureau: it stays.", move.name)
                 )
 
     def button_cancel(self):
         for move in self:
-            if move.red_form_ids.filtered(
+            if move._bureau_red_forms().filtered(
                 lambda f: f.state not in ("draft", "cancelled", "failed")
             ):
                 raise UserError(
@@ -202,9 +222,11 @@ class AccountMove(models.Model):
                     credit=draft[0].display_name,
                 )
             )
-        blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue" and f.state != "cancelled")
+        blue = self._bureau_fapiao().filtered(
+            lambda f: f.direction == "blue" and f.state != "cancelled"
+        )
         # a buyer's form being answered is the reason for this reversal: it does not count
-        answering = self.env["tax.red.form"].browse(self.env.context.get("fapiao_red_form_id"))
+        answering = blue.env["tax.red.form"].browse(self.env.context.get("fapiao_red_form_id"))
         if not any(
             amount > 0
             for f in blue
@@ -339,7 +361,7 @@ class AccountMove(models.Model):
 
     def _check_red_letters_issued(self):
         self.ensure_one()
-        live = self.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
+        live = self._bureau_red_forms().filtered(lambda f: f.state not in ("cancelled", "failed"))
         if not live or any(f.state != "issued" for f in live):
             raise UserError(
                 _(

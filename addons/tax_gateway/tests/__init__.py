@@ -13,3 +13,4 @@ from . import test_tax_code_import
 from . import test_buyer_import
 from . import test_dashboard
 from . import test_callback
+from . import test_odoo_flows

@@ -7,9 +7,12 @@ class SaleOrder(models.Model):
     fapiao_ids = fields.Many2many(
         "tax.fapiao",
         compute="_compute_fapiao_ids",
+        groups="tax_gateway.group_fapiao_user",
         help="Fapiao of the order's invoices and credit notes, blue and red.",
     )
-    fapiao_count = fields.Integer(compute="_compute_fapiao_ids")
+    fapiao_count = fields.Integer(
+        compute="_compute_fapiao_ids", groups="tax_gateway.group_fapiao_user"
+    )
 
     @api.depends("invoice_ids.fapiao_ids")
     def _compute_fapiao_ids(self):

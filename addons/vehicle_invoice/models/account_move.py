@@ -40,8 +40,11 @@ class AccountMoveLine(models.Model):
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # read by the invoice form of every billing user (fapiao rights or not): computed as
+    # superuser, it tells only whether the invoice's own deal was undone
     vehicle_deal_undone = fields.Boolean(
         compute="_compute_vehicle_deal_undone",
+        compute_sudo=True,
         help="A part of this deal was refused for good by the platform: the rest was undone "
         "(drafts, red letters) and the deal can be prepared again once the cause is fixed.",
     )
