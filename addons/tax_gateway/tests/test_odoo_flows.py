@@ -13,6 +13,17 @@ from .common import FapiaoCommon, run_queued_jobs
 BILLING = "account.group_account_invoice"
 
 
+def new_user(env, login, company, groups=BILLING):
+    """A user of ``company`` only, with ``groups`` (a billing clerk: no fapiao right)."""
+    return new_test_user(
+        env,
+        login=login,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[Command.set(company.ids)],
+    )
+
+
 def reverse(move):
     wizard = (
         move.env["account.move.reversal"]
@@ -31,13 +42,7 @@ class TestOdooFlowsOutsideChina(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.us = cls.setup_other_company(name="US Inc.", country_id=cls.env.ref("base.us").id)
         cls.us_company = cls.us["company"]
-        cls.clerk = new_test_user(
-            cls.env,
-            login="us_billing_clerk",
-            groups=BILLING,
-            company_id=cls.us_company.id,
-            company_ids=[Command.set(cls.us_company.ids)],
-        )
+        cls.clerk = new_user(cls.env, "us_billing_clerk", cls.us_company)
         cls.eur = cls.setup_other_currency("EUR")
         cls.customer = cls.env["res.partner"].create({"name": "Acme Corp", "is_company": True})
 
@@ -77,12 +82,8 @@ class TestOdooFlowsOutsideChina(AccountTestInvoicingCommon):
 
     def test_the_fapiao_column_is_shown_to_fapiao_users_only(self):
         view = self.env.ref("account.view_invoice_tree").id
-        fapiao_user = new_test_user(
-            self.env,
-            login="us_fapiao_user",
-            groups="tax_gateway.group_fapiao_user",
-            company_id=self.us_company.id,
-            company_ids=[Command.set(self.us_company.ids)],
+        fapiao_user = new_user(
+            self.env, "us_fapiao_user", self.us_company, groups="tax_gateway.group_fapiao_user"
         )
 
         def arch(user):
@@ -102,13 +103,7 @@ class TestOdooFlowsBureauLocks(FapiaoCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.start_sandbox()
-        cls.clerk = new_test_user(
-            cls.env,
-            login="cn_billing_clerk",
-            groups=BILLING,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.clerk = new_user(cls.env, "cn_billing_clerk", cls.company)
 
     def setUp(self):
         super().setUp()
