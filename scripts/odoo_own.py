@@ -17,7 +17,8 @@ import pathlib
 import re
 import sys
 
-RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
+from checklog import RESULT  # the same summary line our own Odoo tests are counted by
+
 # "... ERROR db odoo.addons.account.tests.test_x: FAIL: TestClass.test_method"
 # "... ERROR db odoo.addons.account.tests.test_x: ERROR: setUpClass (odoo.addons...TestClass)"
 FAILURE = re.compile(
@@ -63,7 +64,8 @@ def read_known(path):
 
 def main(argv):
     log, known_file = argv[1], argv[2]
-    total, failed, started = read_log(pathlib.Path(log).read_text(errors="replace"))
+    text = pathlib.Path(log).read_text(errors="replace")
+    total, failed, started = read_log(text)
     if "--list" in argv:
         for name in sorted(failed):
             print(name)
@@ -80,14 +82,10 @@ def main(argv):
         sys.stderr.write(f"odoo-own: FAILED with the add-ons installed: {name}\n")
     if not total:
         sys.stderr.write("odoo-own: no Odoo test result found in the log (install failed?)\n")
-        sys.stderr.write("\n".join(text_tail(log)) + "\n")
+        sys.stderr.write("\n".join(text.splitlines()[-40:]) + "\n")
     # a class whose set-up failed reports none of its tests: count it as one failure
     passed = max(total - len(failed), 0)
     print("odoo-own", passed, len(ours) + (0 if total else 1))
-
-
-def text_tail(log):
-    return pathlib.Path(log).read_text(errors="replace").splitlines()[-40:]
 
 
 if __name__ == "__main__":
