@@ -28,3 +28,39 @@ def test_edit_insert_delete_detected():
 def test_digest_is_canonical():
     assert audit.digest({"b": 1, "a": 2}) == audit.digest({"a": 2, "b": 1})
     assert audit.digest(b"x") == audit.digest("x")
+
+
+def keyed_chain(contents, key=b"k" * 32, key_id="a1"):
+    entries, prev = [], audit.GENESIS
+    for sequence, content in enumerate(contents, start=1):
+        stored = audit.entry_hash(prev, content, key, key_id)
+        entries.append((sequence, prev, stored, content))
+        prev = stored
+    return entries
+
+
+def test_a_keyed_chain_cannot_be_rewritten_without_the_key():
+    keys = {"a1": b"k" * 32}
+    entries = keyed_chain([{"amount": "10.00"}, {"amount": "20.00"}])
+    assert audit.verify(entries, keys=keys) is None
+    # whoever can write the database recomputes the hashes, but without the key
+    forged = chain([{"amount": "10.00"}, {"amount": "2.00"}])
+    assert audit.verify(entries[:1] + [(2, entries[0][2], *forged[1][2:])], keys=keys) == (
+        2,
+        "not signed with the audit key",
+    )
+    other = keyed_chain([{"amount": "10.00"}, {"amount": "2.00"}], key=b"x" * 32)
+    assert audit.verify(other, keys=keys) == (1, "content was changed")
+    assert audit.verify(entries, keys={})[1].startswith("signed with audit key a1")
+
+
+def test_a_cut_tail_is_found_by_the_stored_head():
+    entries = keyed_chain([{"a": 1}, {"a": 2}, {"a": 3}])
+    keys = {"a1": b"k" * 32}
+    head = (3, entries[2][2])
+    assert audit.verify(entries, keys=keys, head=head) is None
+    assert audit.verify(entries[:2], keys=keys, head=head) == (
+        3,
+        "entries at the end of the chain were removed",
+    )
+    assert audit.verify(entries, keys=keys, head=(3, "tampered"))[0] == 3

@@ -79,3 +79,17 @@ def test_amount_in_words(value, words):
 )
 def test_plain_never_uses_exponents(value, text):
     assert m.plain(value) == text
+
+
+@pytest.mark.parametrize(
+    "amount", ["NaN", "Infinity", "-Infinity", "1e15", float("nan"), float("inf")]
+)
+def test_nan_infinite_and_absurd_amounts_are_refused_with_their_line(amount):
+    with pytest.raises(FapiaoError) as err:
+        m.check_document(
+            [line("1", "100", "100.00", "0.13", "13.00"), line("1", "1", amount, "0.13", "0")],
+            "100.00",
+            "13.00",
+        )
+    assert err.value.code == "line_amount_absurd"
+    assert err.value.params["line"] == 2

@@ -98,3 +98,18 @@ def test_other_identity_documents_are_checked_for_their_shape_only():
     with pytest.raises(FapiaoError) as err:
         v.validate_person_id("E12345678", "999")
     assert err.value.code == "person_id_type_unknown"
+
+
+@pytest.mark.parametrize(
+    ("validator", "value"),
+    [
+        (v.validate_fapiao_number, "２６３１２０００００００００００００５５５"),  # full-width
+        (v.validate_fapiao_number, "2631200000000000055٥"),  # an Arabic-Indic digit
+        (v.validate_resident_id, "１１０１０５１９４９１２３１００２１"),
+        (v.validate_uscc, "91110000６00037341L"),
+        (v.validate_tax_code, "１０１０１１５０１０１０００００００"),
+    ],
+)
+def test_non_ascii_digits_are_refused_where_the_bureau_needs_ascii(validator, value):
+    with pytest.raises(FapiaoError):
+        validator(value)

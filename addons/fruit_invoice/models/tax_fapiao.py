@@ -1,7 +1,10 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
 from odoo.addons.tax_gateway.tg_core import money
+
+WORKFLOW_FIELDS = {"fruit_approval_state", "fruit_approval_reason", "fruit_approved_by"}
 
 
 class TaxFapiao(models.Model):
@@ -31,6 +34,10 @@ class TaxFapiao(models.Model):
         "res.users", string="Approved By", readonly=True, copy=False
     )
 
+    def _workflow_fields(self):
+        return super()._workflow_fields() | WORKFLOW_FIELDS
+
+    @transition
     def _fruit_ask_approval(self, reason="on_request"):
         """Drafts that need finance (customer on request, partial or pre-invoice) wait for a
         Fapiao Manager, who is told."""
@@ -57,6 +64,7 @@ class TaxFapiao(models.Model):
             self.fruit_approval_reason, ""
         )
 
+    @transition
     def action_fruit_approve(self):
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager approves a fapiao waiting for finance."))

@@ -7,3 +7,4 @@ from . import test_wholesaler_demo
 from . import test_on_request
 from . import test_concurrent_invoicing
 from . import test_partial_invoicing
+from . import test_rpc_integrity

@@ -1,3 +1,4 @@
+import ipaddress
 import json
 import logging
 
@@ -5,6 +6,26 @@ from odoo import http
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
+# A platform's result notice is a few hundred bytes; anything much larger is not one.
+MAX_CALLBACK_BYTES = 64 * 1024
+
+
+def _allowed(remote, allow_list):
+    """``allow_list``: addresses and networks, comma or space separated; empty: any address."""
+    entries = (allow_list or "").replace(",", " ").split()
+    if not entries:
+        return True
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    for entry in entries:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 class TaxGatewayCallback(http.Controller):
@@ -19,7 +40,13 @@ class TaxGatewayCallback(http.Controller):
     def platform_callback(self, provider_id, **_kwargs):
         """The platform pushes a result (callBackUrl). It is a hint, never trusted: the fapiao
         of that business key gets a query now instead of at its next poll; the answer is the
-        same whatever was sent, so the URL tells nothing to a stranger."""
+        same whatever was sent, so the URL tells nothing to a stranger. Bodies above
+        MAX_CALLBACK_BYTES are refused unread (413)."""
+        length = request.httprequest.content_length
+        if length is None or length > MAX_CALLBACK_BYTES:
+            return request.make_json_response(
+                {"code": "E9999", "describe": "too large"}, status=413
+            )
         try:
             payload = json.loads(request.httprequest.get_data() or b"{}")
             order_no = str(payload.get("orderNo") or "")[:20] if isinstance(payload, dict) else ""
@@ -30,6 +57,15 @@ class TaxGatewayCallback(http.Controller):
             # fapiao of the provider's own company, whose answer is then checked as usual
             env = request.env(su=True)
             provider = env["tax.gateway.provider"].browse(provider_id).exists()
+            if provider and not _allowed(
+                request.httprequest.remote_addr, provider.callback_allowed_ips
+            ):
+                _logger.info(
+                    "platform callback for provider %s from %s, not in its allow-list: ignored",
+                    provider.id,
+                    request.httprequest.remote_addr,
+                )
+                provider = None
             fapiao = provider and env["tax.fapiao"].search(
                 [
                     ("company_id", "=", provider.company_id.id),

@@ -1,2 +1,16 @@
--- A database copy never talks to the production tax platform.
-UPDATE tax_gateway_provider SET environment = 'sandbox', access_token = NULL, token_expires = NULL;
+-- A database copy (odoo neutralize, Odoo's database manager "neutralize") never talks to the
+-- production tax platform: its credentials, tokens, client certificates and URLs are cleared,
+-- and every provider is put back on the sandbox preset.
+UPDATE tax_gateway_provider
+   SET environment = 'sandbox',
+       base_url = 'https://127.0.0.1:8443',
+       ca_bundle = NULL,
+       document_cert_path = NULL,
+       client_cert_path = NULL,
+       client_key_path = NULL,
+       app_key = 'sandbox-app-key',
+       app_secret = 'sandbox-app-secret',
+       access_token = NULL,
+       token_expires = NULL,
+       use_callback = FALSE,
+       callback_allowed_ips = NULL;

@@ -1,6 +1,7 @@
 from . import tg_messages
 from . import tax_gateway_guarded_mixin
 from . import tax_gateway_encrypted_mixin
+from . import tax_gateway_workflow
 from . import tax_classification
 from . import res_company
 from . import res_partner

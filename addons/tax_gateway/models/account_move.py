@@ -426,7 +426,7 @@ class AccountMove(models.Model):
             if not self._fapiao_product_lines():
                 raise ValidationError(_("Invoice %s has no product line to invoice.", self.name))
             values = self._fapiao_split_values()
-            blue = self.env["tax.fapiao"].create(values)
+            blue = self.env["tax.fapiao"]._create_prepared(values)
             total = sum(money.D(f.amount_total) for f in blue)
             if abs(total - money.D(self.amount_total)) > money.D("0.01"):
                 raise UserError(

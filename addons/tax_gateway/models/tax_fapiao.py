@@ -24,6 +24,7 @@ from ..tg_core.client import (
 )
 from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
+from .tax_gateway_workflow import transition
 from .tg_messages import core_error, core_validation_error
 
 PENDING_STATUSES = (ISSUING, "21")  # 20 开票中, 21 签章中
@@ -50,8 +51,33 @@ STATES = [
     ("voided", "Voided"),
     ("cancelled", "Cancelled"),
 ]
+# The state machine's groups of states, in one place.
+# A fapiao the user may still change (header and lines), submit, cancel or delete.
+EDITABLE_STATES = ("draft", "failed")
 # States in which the tax bureau knows the document: the accounting side is frozen.
 LOCKED_STATES = ("issuing", "issued", "partially_reversed", "reversed")
+# States of a fapiao that counts against its invoice's amount (not given up, not reversed).
+DEAD_STATES = ("cancelled", "voided", "reversed")
+# Fields written only by the state machine's transitions (tax.gateway.workflow.mixin).
+WORKFLOW_FIELDS = {
+    "state",
+    "number",
+    "order_no",
+    "platform_serial",
+    "issue_date",
+    "submitted_at",
+    "submitted_by_id",
+    "alert_level",
+    "error_code",
+    "error_message",
+    "error_retryable",
+    "direction",
+    "origin_fapiao_id",
+    "seller_name",
+    "seller_tax_id",
+    "seller_address_phone",
+    "seller_bank_account",
+}
 INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "e"}
 # Nuonuo certificateType of the farmer (the seller of a 农产品收购发票, sent as the buyer):
 # the partner's document type (validators.PERSON_ID_TYPES), a resident ID when unknown.
@@ -66,7 +92,12 @@ class TaxFapiao(models.Model):
 
     _name = "tax.fapiao"
     _description = "Fapiao"
-    _inherit = ["mail.thread", "mail.activity.mixin", "tax.gateway.encrypted.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "tax.gateway.encrypted.mixin",
+        "tax.gateway.workflow.mixin",
+    ]
     _encrypted_fields = ("buyer_tax_id", "buyer_address_phone", "buyer_bank_account")
     _order = "id desc"
     _check_company_auto = True
@@ -118,6 +149,12 @@ class TaxFapiao(models.Model):
     error_message = fields.Text(readonly=True, copy=False)
     error_retryable = fields.Boolean(readonly=True, copy=False)
     submitted_at = fields.Datetime(readonly=True, copy=False, index=True)
+    submitted_by_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        copy=False,
+        help="The 开票员 who issued it: the platform jobs run with this user's rights.",
+    )
     alert_level = fields.Integer(
         readonly=True, copy=False, help="1: managers alerted (24 h waiting); 2: escalated."
     )
@@ -225,6 +262,45 @@ class TaxFapiao(models.Model):
                 raise core_validation_error(self.env, err) from err
 
     # ------------------------------------------------------------------ CRUD
+    def _workflow_fields(self):
+        return super()._workflow_fields() | WORKFLOW_FIELDS
+
+    def _workflow_complete(self, vals_list):
+        """A fapiao created outside the preparation (an import, a script) has its company's
+        seller data, like a prepared one."""
+        vals_list = super()._workflow_complete(vals_list)
+        moves = self.env["account.move"].browse(
+            {vals["move_id"] for vals in vals_list if vals.get("move_id")}
+        )
+        return [
+            {**self._seller_values(moves.browse(vals["move_id"]).company_id), **vals}
+            if vals.get("move_id")
+            else vals
+            for vals in vals_list
+        ]
+
+    @api.model
+    def _seller_values(self, company):
+        return {
+            "seller_name": company.name,
+            "seller_tax_id": company.vat,
+            "seller_address_phone": company.fapiao_address_phone
+            or " ".join(filter(None, [company.partner_id.contact_address_inline, company.phone])),
+            "seller_bank_account": company.fapiao_bank_account,
+        }
+
+    @api.model
+    @transition
+    def _create_prepared(self, vals_list):
+        """Create fapiao from the values of _prepare_from_move (and the trade add-ons' splits):
+        the one way a fapiao gets its seller and its trade's legal data."""
+        return self.create(vals_list)
+
+    def copy_data(self, default=None):
+        if any(fapiao.direction == "red" for fapiao in self):
+            raise UserError(_("A red fapiao comes only from a red-letter form: it is not copied."))
+        return super().copy_data(default=default)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         for fapiao in self:
@@ -239,6 +315,7 @@ class TaxFapiao(models.Model):
 
     def write(self, vals):
         frozen = {
+            "move_id",
             "kind",
             "buyer_name",
             "buyer_tax_id",
@@ -258,7 +335,7 @@ class TaxFapiao(models.Model):
 
     def _check_editable(self):
         """One rule for the header and its lines: only drafts and failed fapiao change."""
-        if any(f.state not in ("draft", "failed") for f in self):
+        if any(f.state not in EDITABLE_STATES for f in self):
             raise UserError(_("Only draft or failed fapiao can be changed."))
 
     # --------------------------------------------------------------- actions
@@ -276,6 +353,7 @@ class TaxFapiao(models.Model):
     def _action_submit_checked(self):
         return self._submit()
 
+    @transition
     def _submit(self):
         """Validate everything the platform will check, then queue the fapiao for issuing."""
         if not self.env.user.has_group("tax_gateway.group_fapiao_issuer"):
@@ -288,6 +366,7 @@ class TaxFapiao(models.Model):
                 {
                     "state": "to_issue",
                     "submitted_at": fields.Datetime.now(),
+                    "submitted_by_id": self.env.uid,
                     "alert_level": 0,
                     "order_no": fapiao.order_no or fapiao._new_order_no(),
                     "error_code": False,
@@ -299,12 +378,14 @@ class TaxFapiao(models.Model):
             fapiao._enqueue_issue()
         return True
 
+    @transition
     def action_reset_to_draft(self):
         for fapiao in self:
             if fapiao.state not in ("to_issue", "failed"):
                 raise UserError(_("Only fapiao waiting to be issued or failed go back to draft."))
         self.write({"state": "draft"})
 
+    @transition
     def action_cancel(self):
         if any(f.state not in ("draft", "failed") or f.number for f in self):
             raise UserError(
@@ -317,8 +398,11 @@ class TaxFapiao(models.Model):
         for fapiao in self:
             fapiao._audit("cancel")
 
+    @transition
     def action_void(self):
         """作废: only 数电 paper fapiao are voided; electronic ones are reversed by red letter."""
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager may void a fapiao."))
         for fapiao in self:
             if fapiao.kind not in PAPER_KINDS:
                 raise UserError(_("An electronic fapiao is never voided: issue a red letter."))
@@ -389,6 +473,42 @@ class TaxFapiao(models.Model):
             except FapiaoError as err:
                 raise core_error(self.env, err) from err
         self._check_amounts()
+        if self.direction == "blue":
+            self._check_invoice_cap()
+
+    def _check_invoice_cap(self):
+        """However many fapiao an invoice has and however they were made, what its live blue
+        fapiao carry (net of their red letters) never exceeds the invoice. The invoice row is
+        locked first: two issuers submitting fapiao of one invoice at once are serialised."""
+        self.ensure_one()
+        move = self.move_id
+        self.env.cr.execute(SQL("SELECT id FROM account_move WHERE id = %s FOR UPDATE", move.id))
+        # reason: other users' fapiao of this invoice count too, whoever may read them
+        others = (
+            self.sudo()
+            .search(
+                [
+                    ("move_id", "=", move.id),
+                    ("direction", "=", "blue"),
+                    ("state", "in", ("to_issue", *LOCKED_STATES)),
+                    ("id", "!=", self.id),
+                ]
+            )
+            .filtered(lambda f: f.state != "reversed")
+        )
+        live = sum(money.D(f.amount_total) - money.D(f.amount_reversed) for f in others)
+        total = live + money.D(self.amount_total)
+        if money.cents(total) > money.cents(abs(money.D(move.amount_total))):
+            raise UserError(
+                _(
+                    "Invoice %(invoice)s is %(amount)s: with this fapiao its fapiao would carry "
+                    "%(total)s (%(live)s already issued or on the way). Nothing was sent.",
+                    invoice=move.name,
+                    amount=money.plain(abs(money.D(move.amount_total))),
+                    total=money.plain(total),
+                    live=money.plain(live),
+                )
+            )
 
     def _check_amounts(self):
         self.ensure_one()
@@ -415,6 +535,7 @@ class TaxFapiao(models.Model):
         except FapiaoError as err:
             raise core_error(self.env, err) from err
 
+    @transition
     def _mark_issued(self, number, issue_date, serial=None):
         """Record the platform's answer. Safe to call twice with the same answer."""
         self.ensure_one()
@@ -444,6 +565,7 @@ class TaxFapiao(models.Model):
         if self.origin_fapiao_id:
             self.origin_fapiao_id._update_reversal_state()
 
+    @transition
     def _mark_failed(self, code, message, retryable=False, new_key=False):
         """``new_key``: the platform refused the content; a corrected resubmission gets a new
         business key (re-using the old one would only return the refusal again)."""
@@ -478,6 +600,7 @@ class TaxFapiao(models.Model):
             )
         return left
 
+    @transition
     def _update_reversal_state(self):
         for fapiao in self:
             reversed_amount = money.D(fapiao.amount_reversed)
@@ -506,9 +629,23 @@ class TaxFapiao(models.Model):
         Provider = self.env["tax.gateway.provider"]
         return Provider.union(*(Provider._for_company(company) for company in self.company_id))
 
+    def _check_submitter(self):
+        """The job runs as the user who clicked Issue: it does only what that user could."""
+        user = self.env.user
+        if self.submitted_by_id and user != self.submitted_by_id:
+            raise UserError(
+                _("Fapiao %s is issued only with the rights of the user who submitted it.", self.id)
+            )
+        if not user.has_group("tax_gateway.group_fapiao_issuer"):
+            raise UserError(
+                _("%s is no longer a Fapiao Issuer (开票员): the fapiao is not sent.", user.name)
+            )
+
     def _enqueue_issue(self):
         self.ensure_one()
-        self.with_delay(
+        # the job runs with the rights of the 开票员 who submitted, also when a cron requeues it
+        submitter = self.submitted_by_id or self.env.user
+        self.with_user(submitter).with_delay(
             channel="root.fapiao",
             identity_key=f"tax_fapiao_issue_{self.id}",
             description=_("Issue fapiao %s", self.display_name),
@@ -524,6 +661,7 @@ class TaxFapiao(models.Model):
         """Row lock before any platform call: two workers never submit one fapiao together."""
         self.env.cr.execute("SELECT id FROM tax_fapiao WHERE id = %s FOR UPDATE NOWAIT", [self.id])
 
+    @transition
     def _job_issue(self):
         """Queue job: submit the fapiao under its business key; safe to run more than once."""
         self.ensure_one()
@@ -538,6 +676,13 @@ class TaxFapiao(models.Model):
             return f"nothing to do in state {self.state}"
         if not self.order_no:  # business key is stored before the first call
             raise UserError(_("Fapiao %s has no business key.", self.display_name))
+        if self.state == "to_issue":  # nothing sent yet: the checks of the Issue button again
+            try:
+                self._check_submitter()
+                self._check_before_issue()
+            except UserError as err:
+                self._mark_failed("CHECK", err.args[0])
+                return f"refused before sending: {err.args[0]}"
         provider = self._provider()
         provider._check_online()
         order = self._nuonuo_order()
@@ -686,6 +831,7 @@ class TaxFapiao(models.Model):
                 fapiao._alert(1, _("Fapiao waiting for the platform for 24 hours"))
         return waiting
 
+    @transition
     def _alert(self, level, summary):
         note = _(
             "Submitted %(when)s, still %(state)s. Check the platform (Configuration › Tax "
@@ -729,6 +875,7 @@ class TaxFapiao(models.Model):
             )
             return True
 
+    @transition
     def _hold_for_review(self, code, message):
         """The platform's result is not taken: shown on the fapiao, and the managers get an
         activity to look at it."""
@@ -744,6 +891,7 @@ class TaxFapiao(models.Model):
     def _manager_user(self):
         return self.company_id._fapiao_manager_user()
 
+    @transition
     def _apply_result(self, result, client=None):
         """Returns True when the platform has finished with this fapiao."""
         self.ensure_one()
@@ -881,11 +1029,7 @@ class TaxFapiao(models.Model):
         values = {
             "move_id": move.id,
             "kind": kind or partner.fapiao_kind or "82",
-            "seller_name": company.name,
-            "seller_tax_id": company.vat,
-            "seller_address_phone": company.fapiao_address_phone
-            or " ".join(filter(None, [company.partner_id.contact_address_inline, company.phone])),
-            "seller_bank_account": company.fapiao_bank_account,
+            **self._seller_values(company),
             "drawer_id": (company.fapiao_drawer_id or self.env.user).id,
             "line_ids": [
                 fields.Command.create(self.env["tax.fapiao.line"]._prepare_from_move_line(ml))

@@ -1,4 +1,5 @@
 import datetime
+import logging
 
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
@@ -8,9 +9,15 @@ from odoo.http import request
 from odoo.tools import SQL
 
 from ..tg_core import audit
+from .tax_gateway_encrypted_mixin import get_keyring
+from .tax_gateway_workflow import in_transition, transition_running
 
+_logger = logging.getLogger(__name__)
 ANCHOR_PARAM = "tax_gateway.audit_anchor"
 RETENTION_PARAM = "tax_gateway.audit_retention_years"
+# 《会计档案管理办法》(财政部 档案局令第79号) 第十四条: 发票 and the records of their issuing are
+# kept for at least 10 years; a shorter retention is refused.
+MIN_RETENTION_YEARS = 10
 SEAL_LOCK = "SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1 FOR UPDATE"
 SEAL_LOCK_NOWAIT = SEAL_LOCK + " NOWAIT"
 
@@ -110,10 +117,15 @@ class TaxGatewayAudit(models.Model):
         prev_hash = prev_hash or self._anchor()
         cr.execute("SELECT id FROM tax_gateway_audit WHERE sequence IS NULL ORDER BY id")
         entries = self.sudo().browse([row[0] for row in cr.fetchall()])
+        ring = self._keyring() if entries else None
+        key_id = ring.current_id if ring else None
+        key = ring.audit_keys()[key_id] if ring else None
         links = []
         for entry in entries:
             sequence += 1
-            entry_hash = audit.entry_hash(prev_hash, dict(entry._content(), sequence=sequence))
+            entry_hash = audit.entry_hash(
+                prev_hash, dict(entry._content(), sequence=sequence), key, key_id
+            )
             links.append(SQL("(%s, %s, %s, %s)", entry.id, sequence, prev_hash, entry_hash))
             prev_hash = entry_hash
         if links:
@@ -157,6 +169,16 @@ class TaxGatewayAudit(models.Model):
         return res
 
     @api.model
+    def _keyring(self):
+        """The personal-data keyring, whose keys also sign the chain; None (an unkeyed chain,
+        logged) when the server has no key: an audit entry never blocks a fapiao action."""
+        try:
+            return get_keyring(self.env)
+        except UserError:
+            _logger.warning("no fapiao key configured: the audit chain is not keyed")
+            return None
+
+    @api.model
     def _anchor(self):
         return self.env["ir.config_parameter"].sudo().get_param(ANCHOR_PARAM) or audit.GENESIS
 
@@ -167,7 +189,7 @@ class TaxGatewayAudit(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
-        if not self.env.context.get("tax_gateway_audit_purge"):
+        if not transition_running():  # the purge of entries past the retention only
             raise UserError(_("The audit trail is append-only."))
 
     @api.model
@@ -180,12 +202,20 @@ class TaxGatewayAudit(models.Model):
             "SELECT id FROM tax_gateway_audit WHERE sequence IS NOT NULL ORDER BY sequence"
         )
         entries = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        self.env.cr.execute("SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1")
+        head = self.env.cr.fetchone()
+        ring = self._keyring()
         return audit.verify(
-            ((e.sequence, e.prev_hash, e.hash, e._content()) for e in entries), self._anchor()
+            ((e.sequence, e.prev_hash, e.hash, e._content()) for e in entries),
+            self._anchor(),
+            keys=ring.audit_keys() if ring else None,
+            head=tuple(head) if head and head[0] else None,
         )
 
     @api.model
     def action_verify_chain(self):
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager verifies the audit trail."))
         broken = self._verify_chain()
         message = (
             _("The audit trail is intact.")
@@ -211,11 +241,54 @@ class TaxGatewayAudit(models.Model):
     def _cron_purge(self):
         """Drop entries older than the retention (default 10 years), keeping the chain
         verifiable: the hash of the last dropped entry becomes the anchor."""
-        years = int(self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM, 10))
+        years = max(
+            int(self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM, 10)),
+            MIN_RETENTION_YEARS,
+        )
         limit = fields.Datetime.now() - datetime.timedelta(days=365 * years + years // 4)
         old = self.sudo().search(
             [("create_date", "<", limit), ("sequence", "!=", False)], order="sequence"
         )
         if old:
+            first, last = old[0].sequence, old[-1].sequence
             self.env["ir.config_parameter"].sudo().set_param(ANCHOR_PARAM, old[-1].hash)
-            old.with_context(tax_gateway_audit_purge=True).unlink()
+            with in_transition():
+                old.unlink()
+            # the purge itself is in the chain: what was dropped, up to where
+            self._append(
+                self.env.company,
+                "audit_purge",
+                detail=f"{len(old)} entries {first}-{last}, older than {years} years",
+            )
+
+
+class IrConfigParameter(models.Model):
+    _inherit = "ir.config_parameter"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_audit_retention(vals.get("key"), vals.get("value"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        for parameter in self:
+            self._check_audit_retention(vals.get("key", parameter.key), vals.get("value"))
+        return super().write(vals)
+
+    @api.model
+    def _check_audit_retention(self, key, value):
+        if key != RETENTION_PARAM or value is None:
+            return
+        try:
+            years = int(value)
+        except (TypeError, ValueError):
+            years = 0
+        if years < MIN_RETENTION_YEARS:
+            raise UserError(
+                _(
+                    "Fapiao and their audit trail are kept for at least %s years "
+                    "(会计档案管理办法): a shorter retention is refused.",
+                    MIN_RETENTION_YEARS,
+                )
+            )

@@ -84,6 +84,15 @@ class TaxGatewayEncryptedMixin(models.AbstractModel):
             if values:
                 record.write(values)
 
+    def copy_data(self, default=None):
+        """A duplicate keeps the personal data (encrypted again under its own record)."""
+        vals_list = super().copy_data(default=default)
+        for record, vals in zip(self, vals_list, strict=True):
+            for name in self._encrypted_fields:
+                if name not in vals and record[name]:
+                    vals[name] = record[name]
+        return vals_list
+
     def _search_encrypted(self, name, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, str):
             raise UserError(self.env._("Personal data can only be searched by its exact value."))

@@ -1,9 +1,10 @@
 import datetime
+import ipaddress
 import logging
 import time
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config, ormcache
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -61,6 +62,7 @@ class TaxGatewayProvider(models.Model):
         "rate_limit",
         "rate_burst",
         "use_callback",
+        "callback_allowed_ips",
     )
 
     name = fields.Char(required=True, default="Nuonuo")
@@ -154,6 +156,12 @@ class TaxGatewayProvider(models.Model):
         "confirmed by a query. Needs Odoo reachable from the platform at its web.base.url.",
     )
     callback_url = fields.Char(compute="_compute_callback_url", string="Callback URL")
+    callback_allowed_ips = fields.Char(
+        string="Callback Allowed From",
+        help="Addresses or networks (e.g. 203.0.113.0/24) the platform calls back from, comma "
+        "separated. A callback from elsewhere is ignored. Empty: any address (the callback is "
+        "only ever a hint).",
+    )
     rate_limit = fields.Float(
         string="Calls per Second",
         default=10.0,
@@ -163,6 +171,24 @@ class TaxGatewayProvider(models.Model):
     rate_burst = fields.Integer(
         string="Burst", default=20, help="Calls that may go out at once after a quiet period."
     )
+
+    @api.constrains("base_url")
+    def _check_base_url(self):
+        """Signed calls and their secrets go over TLS only."""
+        for provider in self:
+            if not (provider.base_url or "").lower().startswith("https://"):
+                raise ValidationError(
+                    _("The platform's URL must start with https:// (%s).", provider.base_url)
+                )
+
+    @api.constrains("callback_allowed_ips")
+    def _check_callback_allowed_ips(self):
+        for provider in self:
+            for entry in (provider.callback_allowed_ips or "").replace(",", " ").split():
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as err:
+                    raise ValidationError(_("%s is not an IP address or network.", entry)) from err
 
     def _compute_callback_url(self):
         for provider in self:

@@ -11,6 +11,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tg_core import money
 from ..tg_core.client import DONE, PlatformError, new_order_no
+from .tax_gateway_workflow import transition
 
 BUREAU_STATES = [
     ("01", "01 无需确认"),
@@ -33,6 +34,19 @@ REASONS = [
 CONFIRMED, PENDING = ("01", "04"), ("02", "03")
 # Forms that hold red amount of their blue fapiao: a new form only gets what they leave.
 LIVE_STATES = ("applying", "pending", "confirmed", "issued")
+# Fields written only by the state machine's transitions (tax.gateway.workflow.mixin).
+WORKFLOW_FIELDS = {
+    "state",
+    "bureau_state",
+    "bill_id",
+    "bill_no",
+    "bill_uuid",
+    "entered_at",
+    "red_fapiao_id",
+    "error_code",
+    "error_message",
+    "initiator",
+}
 RED_FORM_TTL = datetime.timedelta(hours=72)
 _logger = logging.getLogger(__name__)
 
@@ -42,7 +56,7 @@ class TaxRedForm(models.Model):
 
     _name = "tax.red.form"
     _description = "Red-Letter Confirmation Form"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "tax.gateway.workflow.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -119,6 +133,9 @@ class TaxRedForm(models.Model):
         ("bill_id_unique", "unique(bill_id)", "An application key identifies one red form."),
         ("bill_uuid_unique", "unique(bill_uuid)", "The bureau's form exists only once."),
     ]
+
+    def _workflow_fields(self):
+        return super()._workflow_fields() | WORKFLOW_FIELDS
 
     @api.depends("bill_no")
     def _compute_name(self):
@@ -206,6 +223,7 @@ class TaxRedForm(models.Model):
             raise UserError(_("Only a Fapiao Manager may request red letters."))
         return self._send()
 
+    @transition
     def _send(self):
         """Check what is left of the blue fapiao and queue the application. Callers that do
         not go through _submit say in a comment who authorised the red letter."""
@@ -289,6 +307,7 @@ class TaxRedForm(models.Model):
             form._job_refresh()
         return True
 
+    @transition
     def action_reset_to_draft(self):
         if any(f.state != "failed" for f in self):
             raise UserError(_("Only a failed red form goes back to draft."))
@@ -361,6 +380,7 @@ class TaxRedForm(models.Model):
             ]
         return payload
 
+    @transition
     def _job_request(self):
         """Queue job: apply for the form under its key; safe to run more than once."""
         self.ensure_one()
@@ -411,6 +431,7 @@ class TaxRedForm(models.Model):
             self._apply_form(result)
         return f"state {self.state}"
 
+    @transition
     def _apply_form(self, result):
         """Record what the bureau says about the form; fetch the red fapiao when confirmed."""
         self.ensure_one()
@@ -432,6 +453,7 @@ class TaxRedForm(models.Model):
         if values["state"] == "confirmed":
             self._fetch_red_fapiao(result)
 
+    @transition
     def _fetch_red_fapiao(self, result):
         red = self._client().fetch_red_invoice(result)
         if not red or red.status != DONE:
@@ -502,6 +524,7 @@ class TaxRedForm(models.Model):
                 self._adopt_inbound(provider.company_id, result)
 
     @api.model
+    @transition
     def _adopt_inbound(self, company, result):
         """A form the buyer raised against one of our fapiao becomes a record to answer."""
         if result.apply_source != "1" or self.search_count([("bill_uuid", "=", result.bill_uuid)]):

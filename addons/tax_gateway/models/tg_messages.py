@@ -23,6 +23,10 @@ MESSAGES = {
     "line_too_many_decimals": _lt(
         "Line %(line)s: quantity and unit price may have at most 8 decimals."
     ),
+    "line_amount_absurd": _lt(
+        "Line %(line)s: %(amount)s is not an amount a fapiao can carry (not a number, infinite "
+        "or above 999,999,999,999.99)."
+    ),
     "line_amount_not_cents": _lt(
         "Line %(line)s: the amount %(amount)s is not rounded to the cent."
     ),

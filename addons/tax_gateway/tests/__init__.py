@@ -14,3 +14,4 @@ from . import test_buyer_import
 from . import test_dashboard
 from . import test_callback
 from . import test_odoo_flows
+from . import test_rpc_integrity

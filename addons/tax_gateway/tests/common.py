@@ -1,3 +1,4 @@
+import json
 import pathlib
 import tempfile
 
@@ -5,7 +6,8 @@ import polib
 
 from odoo import Command
 from odoo.modules.module import get_module_path
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import mute_logger
 from odoo.tools.translate import TranslationModuleReader
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -298,3 +300,73 @@ def pending_jobs(env, records):
 
 def queued_methods(env, records):
     return pending_jobs(env, records).mapped("method_name")
+
+
+ROLES = {
+    # role: groups (comma separated xml ids)
+    "fapiao_user": "tax_gateway.group_fapiao_user",
+    "issuer": "tax_gateway.group_fapiao_issuer",
+    "manager": "tax_gateway.group_fapiao_manager",
+    "salesman": "sales_team.group_sale_salesman",
+    "billing": "account.group_account_invoice",
+    "portal": "base.group_portal",
+}
+
+
+class RpcAdversaryMixin:
+    """For HttpCase tests: what any client (a script, an integration, the browser console) can
+    send over Odoo's JSON-RPC, as each role of ``ROLES`` (login = password = ``rpc_<role>``) or
+    as the public (``role=None``: no session)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.role_users = {
+            role: new_test_user(
+                cls.env,
+                login=f"rpc_{role}",
+                password=f"rpc_{role}",
+                groups=groups,
+                lang="en_US",
+                company_id=cls.company.id,
+                company_ids=[Command.set(cls.company.ids)],
+            )
+            for role, groups in ROLES.items()
+        }
+
+    def rpc(self, role, model, method, *args, **kwargs):
+        """Call ``model.method(*args, **kwargs)`` over /web/dataset/call_kw as ``role``:
+        returns (result, error message or None)."""
+        if role:
+            self.authenticate(f"rpc_{role}", f"rpc_{role}")
+        else:
+            self.authenticate(None, None)
+        kwargs["context"] = {
+            "lang": "en_US",
+            "allowed_company_ids": self.company.ids,
+            **kwargs.get("context", {}),
+        }
+        payload = {
+            "id": 0,
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        }
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/web/dataset/call_kw/{model}/{method}",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+            )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            data = body["error"].get("data") or {}
+            return None, f"{data.get('name')}: {data.get('message')}"
+        return body["result"], None
+
+    def assertRefused(self, outcome, pattern):
+        """The call was refused with an error matching ``pattern``."""
+        result, error = outcome
+        self.assertIsNone(result, f"the call was not refused: {result!r}")
+        self.assertRegex(error or "", pattern)

@@ -59,6 +59,91 @@ class TestAudit(FapiaoCommon):
         self.env.invalidate_all()
         self.assertEqual(self.env["tax.gateway.audit"]._verify_chain()[0], entries[-1].sequence)
 
+    def test_the_chain_is_keyed_and_a_recomputed_hash_is_found(self):
+        self.fapiao_actions("26312000000000000081")
+        self.env["tax.gateway.audit"]._seal()
+        entries = self.env["tax.gateway.audit"].search([], order="sequence")
+        self.assertTrue(all(e.hash.startswith("h1:") for e in entries))
+        # whoever writes the database recomputes the hash of the entry they changed, but
+        # cannot compute the keyed one
+        from ..tg_core import audit
+
+        last = entries[-1]
+        content = dict(last._content(), amount="0.01")
+        self.env.cr.execute(
+            "UPDATE tax_gateway_audit SET amount = '0.01', hash = %s WHERE id = %s",
+            [audit.entry_hash(last.prev_hash, content), last.id],
+        )
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.env["tax.gateway.audit"]._verify_chain(),
+            (last.sequence, "not signed with the audit key"),
+        )
+
+    def test_a_cut_tail_is_found(self):
+        self.fapiao_actions("26312000000000000082")
+        self.env["tax.gateway.audit"]._seal()
+        last = self.env["tax.gateway.audit"].search([], order="sequence desc", limit=1)
+        sequence = last.sequence
+        self.env.cr.execute("DELETE FROM tax_gateway_audit WHERE id = %s", [last.id])
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.env["tax.gateway.audit"]._verify_chain(),
+            (sequence, "entries at the end of the chain were removed"),
+        )
+
+    def test_verify_chain_is_for_managers_and_retention_never_below_ten_years(self):
+        clerk = self.env["res.users"].create(
+            {
+                "name": "开票员",
+                "login": "audit_issuer",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [(6, 0, [self.env.ref("tax_gateway.group_fapiao_issuer").id])],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "Only a Fapiao Manager verifies"):
+            self.env["tax.gateway.audit"].with_user(clerk).action_verify_chain()
+        params = self.env["ir.config_parameter"].sudo()
+        for years in ("0", "9", "ten"):
+            with self.subTest(years=years), self.assertRaisesRegex(UserError, "at least 10 years"):
+                params.set_param("tax_gateway.audit_retention_years", years)
+        params.set_param("tax_gateway.audit_retention_years", "15")
+        self.assertEqual(params.get_param("tax_gateway.audit_retention_years"), "15")
+
+    def test_a_purge_drops_only_what_is_past_ten_years_and_is_itself_chained(self):
+        self.fapiao_actions("26312000000000000083")
+        Audit = self.env["tax.gateway.audit"]
+        Audit._seal()
+        entries = Audit.search([], order="sequence")
+        old, recent = entries[:-1], entries[-1]
+        # even a retention of 1 year slipped in by SQL is read as the legal 10
+        self.env.cr.execute(
+            "INSERT INTO ir_config_parameter (key, value) VALUES (%s, '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = '1'",
+            ["tax_gateway.audit_retention_years"],
+        )
+        self.env.cr.execute(
+            "UPDATE tax_gateway_audit SET create_date = now() - interval '5 years' WHERE id = %s",
+            [recent.id],
+        )
+        self.env.cr.execute(
+            "UPDATE tax_gateway_audit SET create_date = now() - interval '11 years'"
+            " WHERE id = ANY(%s)",
+            [old.ids],
+        )
+        self.env.registry.clear_cache()
+        self.env.invalidate_all()
+        Audit._cron_purge()
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
+        purge = Audit.search([("action", "=", "audit_purge")])
+        self.assertIn(f"{len(old)} entries", purge.detail)
+        # the hashes were computed with the original dates: re-seal what is new, then verify
+        # from the anchor on (the edited create_date of `recent` breaks it, by design)
+        Audit._seal()
+        self.assertEqual(Audit._verify_chain(), (recent.sequence, "content was changed"))
+
 
 @tagged("post_install", "-at_install")
 class TestAuditConcurrency(TransactionCase):

@@ -3,8 +3,10 @@
 import json
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
+from ..models.tax_gateway_workflow import in_transition
 from .common import FapiaoCommon, pending_jobs
 
 
@@ -33,7 +35,8 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
             f"{self.provider.get_base_url()}/tax_gateway/callback/{self.provider.id}",
         )
         fapiao._submit()
-        fapiao.state = "issuing"  # submitted; the platform is working on it
+        with in_transition():  # submitted; the platform is working on it
+            fapiao.state = "issuing"
         self.env["queue.job"].sudo().search([("model_name", "=", "tax.fapiao")]).unlink()
         self.provider._enqueue_poll()  # the platform's poll, waiting for its interval
         self.push(
@@ -54,6 +57,46 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         self.push(self.provider, b"\xff not json")
         self.push(self.provider.browse(999999), {"orderNo": "TGUNKNOWN"})
         self.assertEqual(self.env["queue.job"].sudo().search_count([]), jobs)
+
+    def queued_polls(self):
+        return (
+            self.env["queue.job"].sudo().search_count([("model_name", "=", "tax.gateway.provider")])
+        )
+
+    def issuing_fapiao(self):
+        move = self.make_invoice()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        fapiao._submit()
+        with in_transition():  # submitted; the platform is working on it
+            fapiao.state = "issuing"
+        self.env["queue.job"].sudo().search([]).unlink()
+        return fapiao
+
+    def test_a_body_above_the_cap_is_refused_unread(self):
+        fapiao = self.issuing_fapiao()
+        body = json.dumps({"orderNo": fapiao.order_no, "padding": "x" * 70_000})
+        answer = self.url_open(
+            f"/tax_gateway/callback/{self.provider.id}",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(answer.status_code, 413)
+        self.assertEqual(self.queued_polls(), 0)
+
+    def test_a_callback_from_outside_the_allow_list_is_ignored(self):
+        fapiao = self.issuing_fapiao()
+        self.provider.callback_allowed_ips = "203.0.113.0/24"
+        self.push(self.provider, {"orderNo": fapiao.order_no})  # the test client is 127.0.0.1
+        self.assertEqual(self.queued_polls(), 0)
+        self.provider.callback_allowed_ips = "203.0.113.0/24, 127.0.0.1"
+        self.push(self.provider, {"orderNo": fapiao.order_no})
+        self.assertEqual(self.queued_polls(), 1)
+        with self.assertRaisesRegex(ValidationError, "not an IP address"):
+            self.provider.callback_allowed_ips = "platform.example.com"
+
+    def test_platform_urls_are_https_only(self):
+        with self.assertRaisesRegex(ValidationError, "https://"):
+            self.provider.base_url = "http://sandbox.nuonuocs.cn"
 
     def test_no_callback_url_unless_asked(self):
         self.provider.use_callback = False

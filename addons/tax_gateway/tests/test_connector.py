@@ -484,11 +484,29 @@ class TestConnector(FapiaoCommon):
     def test_database_copy_falls_back_to_sandbox(self):
         from odoo.modules.neutralize import neutralize_database
 
-        self.provider.environment = "production"
+        production = {
+            "environment": "production",
+            "base_url": "https://sdk.nuonuo.com",
+            "app_key": "production-key",
+            "app_secret": "production-secret",
+            "access_token": "production-token",
+            "client_cert_path": "/etc/fapiao/client.pem",
+            "client_key_path": "/etc/fapiao/client.key",
+            "use_callback": True,
+        }
+        self.provider.sudo().write(production)  # reason: secrets are group_system fields
         self.provider.flush_recordset()
         neutralize_database(self.env.cr)
         self.provider.invalidate_recordset()
-        self.assertEqual(self.provider.environment, "sandbox")
+        copy = self.provider.sudo()
+        self.assertEqual(
+            (copy.environment, copy.base_url, copy.use_callback),
+            ("sandbox", "https://127.0.0.1:8443", False),
+        )
+        self.assertEqual(
+            (copy.app_key, copy.app_secret, copy.access_token, copy.client_cert_path),
+            ("sandbox-app-key", "sandbox-app-secret", False, False),
+        )
 
     def test_archived_documents_cannot_be_deleted_or_changed(self):
         fapiao = self.submit()

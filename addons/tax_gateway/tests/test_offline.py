@@ -10,6 +10,7 @@ import openpyxl
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models.tax_gateway_workflow import in_transition
 from .common import FapiaoCommon, queued_methods, run_queued_jobs
 
 
@@ -85,9 +86,11 @@ class TestOffline(FapiaoCommon):
     def test_waiting_fapiao_alert_then_escalate(self):
         fapiao = self.submit()
         now = fields.Datetime.now()
-        fapiao.submitted_at = now - datetime.timedelta(hours=23)
+        with in_transition():  # as if submitted 23 hours ago
+            fapiao.submitted_at = now - datetime.timedelta(hours=23)
         self.assertFalse(self.env["tax.fapiao"]._cron_alert_waiting())
-        fapiao.submitted_at = now - datetime.timedelta(hours=25)
+        with in_transition():
+            fapiao.submitted_at = now - datetime.timedelta(hours=25)
         self.env["tax.fapiao"]._cron_alert_waiting()
         self.assertEqual(fapiao.alert_level, 1)
         self.assertEqual(
@@ -95,7 +98,8 @@ class TestOffline(FapiaoCommon):
         )
         self.env["tax.fapiao"]._cron_alert_waiting()  # no second alert
         self.assertEqual(len(fapiao.activity_ids), 1)
-        fapiao.submitted_at = now - datetime.timedelta(hours=37)
+        with in_transition():
+            fapiao.submitted_at = now - datetime.timedelta(hours=37)
         self.env["tax.fapiao"]._cron_alert_waiting()
         self.assertEqual(fapiao.alert_level, 2)
         self.assertIn("Escalated", fapiao.activity_ids.sorted("id")[-1].summary)

@@ -1,10 +1,18 @@
 """Hash chain of the audit trail: each entry's hash covers its content and the previous hash,
-so an edited, inserted or deleted entry breaks every hash after it."""
+so an edited, inserted or deleted entry breaks every hash after it.
+
+A chain is *keyed* when its hashes are HMAC-SHA256 under a key held outside the database (the
+personal-data keyring): whoever can write the database can no longer recompute the hashes of
+entries they changed. Keyed hashes read ``h1:<key id>:<hex>``; once an entry is keyed, every
+later one must be. The stored head (last sequence and hash) is compared too, so cutting the
+tail of the chain is found."""
 
 import hashlib
+import hmac
 import json
 
 GENESIS = "0" * 64
+KEYED = "h1"
 
 
 def digest(data):
@@ -16,27 +24,50 @@ def digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def entry_hash(prev_hash, content):
-    """``content``: the entry's fields as a dict of JSON-able values (canonical order)."""
+def entry_hash(prev_hash, content, key=None, key_id=None):
+    """``content``: the entry's fields as a dict of JSON-able values (canonical order);
+    ``key``/``key_id``: the HMAC key of a keyed chain."""
     canonical = json.dumps(
         content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
     )
-    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+    message = f"{prev_hash}|{canonical}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return f"{KEYED}:{key_id}:{hmac.new(key, message, hashlib.sha256).hexdigest()}"
 
 
-def verify(entries, anchor=GENESIS):
-    """``entries``: (sequence, prev_hash, hash, content) in sequence order.
+def verify(entries, anchor=GENESIS, keys=None, head=None):
+    """``entries``: (sequence, prev_hash, hash, content) in sequence order; ``keys``: {key id:
+    HMAC key} of a keyed chain; ``head``: the stored (last sequence, last hash), if any.
 
     Returns None when the chain holds, else (sequence, reason) of the first broken entry."""
     expected_prev = anchor
     expected_seq = None
+    keyed = False
     for sequence, prev_hash, stored_hash, content in entries:
         if expected_seq is not None and sequence != expected_seq:
             return sequence, "missing entry before this one"
         if prev_hash != expected_prev:
             return sequence, "previous hash does not match"
-        if entry_hash(prev_hash, content) != stored_hash:
+        if (stored_hash or "").startswith(f"{KEYED}:"):
+            key_id = stored_hash.split(":", 2)[1]
+            key = (keys or {}).get(key_id)
+            if key is None:
+                return sequence, f"signed with audit key {key_id}, which is not configured"
+            expected = entry_hash(prev_hash, content, key, key_id)
+            keyed = True
+        elif keyed:
+            return sequence, "not signed with the audit key"
+        else:
+            expected = entry_hash(prev_hash, content)
+        if not hmac.compare_digest(expected, stored_hash or ""):
             return sequence, "content was changed"
         expected_prev = stored_hash
         expected_seq = sequence + 1
+    if head is not None:
+        last = (expected_seq - 1) if expected_seq is not None else head[0]
+        if head[0] != last:
+            return last + 1, "entries at the end of the chain were removed"
+        if expected_seq is not None and head[1] != expected_prev:
+            return last, "the chain's head does not match its last entry"
     return None

@@ -83,6 +83,10 @@ class Keyring:
         key = _derive(self.by_id[key_id], "data")
         return AESGCM(key).decrypt(raw[:12], raw[12:], field.encode()).decode("utf-8")
 
+    def audit_keys(self):
+        """{key id: HMAC key of the audit chain}: the current key signs, older ones verify."""
+        return {key_id: _derive(master, "audit") for key_id, master in self.keys}
+
     def needs_rotation(self, stored):
         return bool(stored) and stored.split(":", 2)[1] != self.current_id
 

@@ -13,6 +13,10 @@ CENT = Decimal("0.01")
 LINE_TAX_TOLERANCE = Decimal("0.06")
 INVOICE_TOLERANCE = Decimal("0.01")
 MAX_DECIMALS = 8
+# No fapiao line is worth a trillion yuan: above this, an amount is a typing or data error
+# (and a float's noise, NaN or infinity, never reaches the platform). [U] the platform's own
+# limit is not documented publicly; this is ours.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def D(value):
@@ -43,8 +47,19 @@ def decimals(value):
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def check_finite(index, value):
+    """NaN, infinity and absurd amounts are refused with the line they are on."""
+    if value in (None, ""):
+        return
+    number = D(value)
+    if not number.is_finite() or abs(number) > MAX_AMOUNT:
+        raise FapiaoError("line_amount_absurd", line=index, amount=str(value))
+
+
 def check_line(index, quantity, unit_price, amount, rate, tax):
     """Check one line as the platform will; ``index`` is 1-based and names the line in errors."""
+    for value in (quantity, unit_price, amount, rate, tax):
+        check_finite(index, value)
     if decimals(quantity) > MAX_DECIMALS or decimals(unit_price) > MAX_DECIMALS:
         raise FapiaoError("line_too_many_decimals", line=index)
     if cents(amount) != D(amount):

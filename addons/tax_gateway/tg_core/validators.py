@@ -16,13 +16,13 @@ from . import FapiaoError
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-LEGACY_TAX_ID_RE = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{17}$|^[0-9A-Z]{20}$")
+USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", re.ASCII)
+LEGACY_TAX_ID_RE = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{17}$|^[0-9A-Z]{20}$", re.ASCII)
 RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_CHECK = "10X98765432"
-RESIDENT_RE = re.compile(r"^\d{17}[\dX]$")
-FAPIAO_NUMBER_RE = re.compile(r"^\d{20}$")
-TAX_CODE_RE = re.compile(r"^\d{19}$")
+RESIDENT_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+FAPIAO_NUMBER_RE = re.compile(r"^\d{20}$", re.ASCII)
+TAX_CODE_RE = re.compile(r"^\d{19}$", re.ASCII)
 
 
 def compact(value):
@@ -96,7 +96,7 @@ PERSON_ID_TYPES = {
     "233": "外国人永久居留身份证",
     "299": "其他个人证件",
 }
-OTHER_ID_RE = re.compile(r"^[0-9A-Z()\-]{5,30}$")
+OTHER_ID_RE = re.compile(r"^[0-9A-Z()\-]{5,30}$", re.ASCII)
 
 
 def validate_person_id(value, id_type=RESIDENT_ID):

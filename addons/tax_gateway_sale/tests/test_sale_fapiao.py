@@ -103,7 +103,7 @@ class TestConsistencyReport(FapiaoCommon):
         # a red letter of 40 apples (545.00) without a credit note: the fapiao fall short
         blue = fapiao[0]
         line = blue.line_ids.filtered(lambda ln: ln.quantity == 40)
-        red = self.env["tax.fapiao"].create(
+        red = self.env["tax.fapiao"]._create_prepared(
             dict(
                 blue.copy_data()[0],
                 direction="red",

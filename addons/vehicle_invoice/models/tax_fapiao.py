@@ -1,7 +1,10 @@
 from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
+
 VEHICLE_KINDS = ("83", "87")
+WORKFLOW_FIELDS = {"vehicle_lot_id", "vehicle_sold_total"}
 
 
 class TaxFapiao(models.Model):
@@ -25,6 +28,9 @@ class TaxFapiao(models.Model):
             "A vehicle's fapiao can never exceed the price it was sold for.",
         )
     ]
+
+    def _workflow_fields(self):
+        return super()._workflow_fields() | WORKFLOW_FIELDS
 
     def init(self):
         res = super().init()
@@ -85,6 +91,7 @@ class TaxFapiao(models.Model):
             self._vehicle_reverse_parts(self)
         return res
 
+    @transition
     def _vehicle_undo_deal(self):
         """A deal's fapiao go out all or none: when one is refused for good, the parts not
         sent yet go back to draft and the parts already issued are reversed by red letter

@@ -2,6 +2,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.base.models.res_users import check_identity
+from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
 from odoo.addons.tax_gateway.tg_core import money
 
 from ..vi_core import risk
@@ -38,16 +39,21 @@ class VehicleRiskMixin(models.AbstractModel):
 
     _name = "vehicle.risk.mixin"
     _description = "Vehicle Risk Lock"
+    _inherit = "tax.gateway.workflow.mixin"
 
     vehicle_risk_state = fields.Selection(
         RISK_STATES, default="none", copy=False, readonly=True, tracking=True
     )
     vehicle_risk_reasons = fields.Text(copy=False, readonly=True)
 
+    def _workflow_fields(self):
+        return super()._workflow_fields() | {"vehicle_risk_state", "vehicle_risk_reasons"}
+
     @check_identity
     def action_vehicle_risk_unlock(self):
         return self._vehicle_risk_unlock()
 
+    @transition
     def _vehicle_risk_unlock(self):
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager may release a locked sale."))
@@ -138,6 +144,7 @@ class AccountMove(models.Model):
             hits += risk.evaluate(pairs, facts)
         return hits
 
+    @transition
     def _vehicle_risk_lock(self, orders, hits):
         labels = dict(
             self.env["vehicle.risk.rule"]._fields["rule_type"]._description_selection(self.env)

@@ -4,3 +4,4 @@ from . import test_vehicle_invoicing
 from . import test_risk
 from . import test_vehicle_report
 from . import test_dealer_demo
+from . import test_rpc_integrity
