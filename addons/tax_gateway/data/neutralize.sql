@@ -1,6 +1,6 @@
 -- A database copy (odoo neutralize, Odoo's database manager "neutralize") never talks to the
 -- production tax platform: its credentials, tokens, client certificates and URLs are cleared,
--- and every provider is put back on the sandbox preset.
+-- and every provider is put back on the sandbox preset (no secret of its own: the sandbox's).
 UPDATE tax_gateway_provider
    SET environment = 'sandbox',
        base_url = 'https://127.0.0.1:8443',
@@ -9,8 +9,8 @@ UPDATE tax_gateway_provider
        client_cert_path = NULL,
        client_key_path = NULL,
        app_key = 'sandbox-app-key',
-       app_secret = 'sandbox-app-secret',
-       access_token = NULL,
+       app_secret_enc = NULL,
+       access_token_enc = NULL,
        token_expires = NULL,
        use_callback = FALSE,
        callback_allowed_ips = NULL;

@@ -13,6 +13,7 @@ from ..tg_core import breaker, diagnostics, money, ratelimit
 from ..tg_core.client import QUERY_BATCH, Config, NuonuoClient, PlatformError, shared_session
 from ..tg_core.diagnostics import diagnose
 from ..tg_core.export import pending_xlsx
+from .tax_gateway_encrypted_mixin import get_keyring
 
 # days before a certificate expires when managers get an activity (once per limit and certificate)
 CERT_ALERT_DAYS = (30, 7)
@@ -26,6 +27,10 @@ POLL_PER_JOB = QUERY_BATCH
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
 
 _logger = logging.getLogger(__name__)
+
+
+# the sandbox preset's secret (sandbox/server.py): a sandbox provider without a secret of its own
+SANDBOX_APP_SECRET = "sandbox-app-secret"
 
 
 class TaxGatewayProvider(models.Model):
@@ -97,8 +102,18 @@ class TaxGatewayProvider(models.Model):
         "empty: the CA bundle.",
     )
     app_key = fields.Char(groups="base.group_system", default="sandbox-app-key")
-    app_secret = fields.Char(groups="base.group_system", default="sandbox-app-secret")
-    access_token = fields.Char(groups="base.group_system", copy=False)
+    app_secret = fields.Char(
+        compute="_compute_app_secret",
+        inverse="_inverse_app_secret",
+        groups="base.group_system",
+        help="Write-only: type the secret to change it; it is stored encrypted with the "
+        "personal-data key (outside the database) and never shown again. Empty on a sandbox "
+        "platform: the sandbox's own secret.",
+    )
+    app_secret_set = fields.Boolean(compute="_compute_app_secret", groups="base.group_system")
+    # ciphertexts (tax.gateway.encrypted.mixin's keyring): the secret, the platform's token
+    app_secret_enc = fields.Char(groups="base.group_system", copy=False)
+    access_token_enc = fields.Char(groups="base.group_system", copy=False)
     token_expires = fields.Datetime(groups="base.group_system", copy=False)
     connect_timeout = fields.Float(default=5.0)
     read_timeout = fields.Float(default=15.0)
@@ -255,6 +270,25 @@ class TaxGatewayProvider(models.Model):
         self.env.registry.clear_cache()
         return super().unlink()
 
+    @api.depends("app_secret_enc")
+    def _compute_app_secret(self):
+        for provider in self:
+            provider.app_secret = False  # shown to no one
+            provider.app_secret_set = bool(provider.app_secret_enc)
+
+    def _inverse_app_secret(self):
+        for provider in self:
+            if provider.app_secret:
+                provider.app_secret_enc = self._encrypt_secret(provider.app_secret, "app_secret")
+
+    @api.model
+    def _encrypt_secret(self, clear, name):
+        return get_keyring(self.env).encrypt(clear, f"{self._name}.{name}") if clear else False
+
+    def _decrypt_secret(self, name):
+        stored = self.sudo()[f"{name}_enc"]  # reason: ciphertexts are group_system only
+        return get_keyring(self.env).decrypt(stored, f"{self._name}.{name}") if stored else ""
+
     def _client(self):
         """A client for this provider. Secrets are read as superuser: they are restricted to
         system administrators, while issuers must be able to issue."""
@@ -263,7 +297,7 @@ class TaxGatewayProvider(models.Model):
         cert = None
         if secret.client_cert_path and secret.client_key_path:
             cert = (secret.client_cert_path, secret.client_key_path)
-        token = secret.access_token
+        token = self._decrypt_secret("access_token") or None
         if secret.token_expires and secret.token_expires < fields.Datetime.now():
             token = None
         base_url = self.base_url.rstrip("/")
@@ -275,7 +309,8 @@ class TaxGatewayProvider(models.Model):
             Config(
                 base_url=base_url,
                 app_key=secret.app_key or "",
-                app_secret=secret.app_secret or "",
+                app_secret=self._decrypt_secret("app_secret")
+                or (SANDBOX_APP_SECRET if self.environment == "sandbox" else ""),
                 user_tax=partner.vat or "",
                 ca_bundle=self.ca_bundle or True,
                 client_cert=cert,
@@ -351,7 +386,7 @@ class TaxGatewayProvider(models.Model):
     def _store_token(self, token, expires_in):
         self.sudo().write(
             {  # reason: token fields are group_system only
-                "access_token": token,
+                "access_token_enc": self._encrypt_secret(token, "access_token"),
                 "token_expires": fields.Datetime.now()
                 + datetime.timedelta(seconds=expires_in - 60),
             }

@@ -489,12 +489,13 @@ class TestConnector(FapiaoCommon):
             "base_url": "https://sdk.nuonuo.com",
             "app_key": "production-key",
             "app_secret": "production-secret",
-            "access_token": "production-token",
             "client_cert_path": "/etc/fapiao/client.pem",
             "client_key_path": "/etc/fapiao/client.key",
             "use_callback": True,
         }
         self.provider.sudo().write(production)  # reason: secrets are group_system fields
+        self.provider._store_token("production-token", 3600)
+        self.assertEqual(self.provider._client().config.app_secret, "production-secret")
         self.provider.flush_recordset()
         neutralize_database(self.env.cr)
         self.provider.invalidate_recordset()
@@ -504,8 +505,57 @@ class TestConnector(FapiaoCommon):
             ("sandbox", "https://127.0.0.1:8443", False),
         )
         self.assertEqual(
-            (copy.app_key, copy.app_secret, copy.access_token, copy.client_cert_path),
-            ("sandbox-app-key", "sandbox-app-secret", False, False),
+            (copy.app_key, copy.app_secret_enc, copy.access_token_enc, copy.client_cert_path),
+            ("sandbox-app-key", False, False, False),
+        )
+        client = self.provider._client()
+        self.assertEqual((client.config.app_secret, client.token), ("sandbox-app-secret", None))
+
+    def test_the_upgrade_encrypts_the_secrets_stored_in_clear(self):
+        import importlib.util
+
+        from odoo.modules.module import get_module_path
+
+        path = f"{get_module_path('tax_gateway')}/migrations/18.0.1.1.0/post-migrate.py"
+        spec = importlib.util.spec_from_file_location("tax_gateway_post_migrate_1_1", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        cr = self.env.cr
+        # the columns of 18.0.1.0.0, with clear values
+        cr.execute("ALTER TABLE tax_gateway_provider ADD COLUMN app_secret varchar")
+        cr.execute("ALTER TABLE tax_gateway_provider ADD COLUMN access_token varchar")
+        cr.execute(
+            "UPDATE tax_gateway_provider SET app_secret = 'old-secret', access_token = 'old-token'"
+            " WHERE id = %s",
+            [self.provider.id],
+        )
+        script.migrate(cr, "18.0.1.0.0")
+        cr.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+            "'tax_gateway_provider' AND column_name IN ('app_secret', 'access_token')"
+        )
+        self.assertEqual(cr.fetchone()[0], 0)
+        self.provider.invalidate_recordset()
+        client = self.provider._client()
+        self.assertEqual((client.config.app_secret, client.token), ("old-secret", "old-token"))
+
+    def test_secrets_are_encrypted_and_shown_to_no_one(self):
+        self.provider.app_secret = "production-secret"
+        self.provider._store_token("production-token", 3600)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT app_secret_enc, access_token_enc FROM tax_gateway_provider WHERE id = %s",
+            [self.provider.id],
+        )
+        stored = self.env.cr.fetchone()
+        self.assertTrue(all(value.startswith("enc1:") for value in stored))
+        self.assertFalse(any("production" in value for value in stored))
+        self.provider.invalidate_recordset()
+        self.assertEqual((self.provider.app_secret, self.provider.app_secret_set), (False, True))
+        self.assertEqual(self.provider.read(["app_secret"])[0]["app_secret"], False)
+        client = self.provider._client()
+        self.assertEqual(
+            (client.config.app_secret, client.token), ("production-secret", "production-token")
         )
 
     def test_archived_documents_cannot_be_deleted_or_changed(self):

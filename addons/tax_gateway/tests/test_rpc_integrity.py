@@ -291,3 +291,29 @@ class TestJobsRunAsTheSubmitter(FapiaoCommon):
         self.assertEqual(fapiao.state, "issued")
         with self.assertRaisesRegex(UserError, "would carry"):
             twin._submit()
+
+
+@tagged("post_install", "-at_install")
+class TestRpcSecrets(RpcAdversaryMixin, FapiaoCommon, HttpCase):
+    def test_the_platform_secret_is_read_by_no_one(self):
+        provider = self.env["tax.gateway.provider"].create(
+            {"name": "诺诺", "company_id": self.company.id, "app_secret": "production-secret"}
+        )
+        for role in ("fapiao_user", "issuer", "manager"):
+            for name in ("app_secret", "app_secret_enc", "access_token_enc"):
+                with self.subTest(role=role, field=name):
+                    self.assertRefused(
+                        self.rpc(role, "tax.gateway.provider", "read", provider.ids, [name]),
+                        "AccessError",
+                    )
+        # a system administrator sees that a secret is set, never the secret
+        self.role_users["manager"].groups_id |= self.env.ref("base.group_system")
+        values, error = self.rpc(
+            "manager",
+            "tax.gateway.provider",
+            "read",
+            provider.ids,
+            ["app_secret", "app_secret_set"],
+        )
+        self.assertIsNone(error)
+        self.assertEqual((values[0]["app_secret"], values[0]["app_secret_set"]), (False, True))
