@@ -17,6 +17,7 @@ from ..tg_core.client import (
     DONE,
     FAILED,
     ISSUING,
+    NOT_FOUND,
     QUERY_BATCH,
     SEAL_FAILED,
     PlatformError,
@@ -380,10 +381,63 @@ class TaxFapiao(models.Model):
 
     @transition
     def action_reset_to_draft(self):
+        """A fapiao still *To Issue* may have been sent by a job whose answer was lost: the
+        platform is asked first, and a fapiao it knows is not reset but takes its answer."""
         for fapiao in self:
             if fapiao.state not in ("to_issue", "failed"):
                 raise UserError(_("Only fapiao waiting to be issued or failed go back to draft."))
-        self.write({"state": "draft"})
+        known = self.filtered(
+            lambda f: f.state == "to_issue" and f.order_no and f._settle_unknown_outcome()
+        )
+        (self - known).write({"state": "draft"})
+        if known:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": _("Not reset"),
+                    "message": _(
+                        "The platform already has %s: it was not reset and follows the "
+                        "platform's answer.",
+                        ", ".join(known.mapped("display_name")),
+                    ),
+                    "sticky": True,
+                    "type": "warning",
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return True
+
+    def _settle_unknown_outcome(self):
+        """Ask the platform for this fapiao's business key before it may go back to draft:
+        True when the platform knows it (its answer is taken), False when it never got it. The
+        platform not answering refuses the reset: nothing is ever issued twice."""
+        self.ensure_one()
+        try:
+            self._lock_for_platform()
+        except LockNotAvailable as err:
+            raise UserError(_("Fapiao %s is being sent right now.", self.display_name)) from err
+        client = self._provider()._client()
+        try:
+            result = client.query(self.order_no, self._nuonuo_order())
+        except PlatformError as err:
+            if err.code == NOT_FOUND:
+                return False
+            raise UserError(
+                _(
+                    "The platform cannot say now whether it received fapiao %(fapiao)s "
+                    "(%(error)s): it stays to issue until it can.",
+                    fapiao=self.display_name,
+                    error=err.message,
+                )
+            ) from err
+        with self._savepoint_keeping_tracking():
+            done = self._apply_result_safely(result, client)
+        if not done and self.state == "to_issue":
+            self.state = "issuing"
+            self._enqueue_poll()
+        self._audit("reset_refused", detail=f"{self.order_no}: the platform has it")
+        return True
 
     @transition
     def action_cancel(self):

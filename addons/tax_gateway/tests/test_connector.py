@@ -338,6 +338,29 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(fapiao.platform_serial, lost.serial)
         self.assertEqual(self.platform_invoices(fapiao.order_no), 1)
 
+    def test_a_fapiao_the_platform_may_have_is_asked_for_before_it_goes_back_to_draft(self):
+        fapiao = self.submit()
+        # the job sent it and its answer was lost: the fapiao is still to issue in Odoo
+        self.outside_client().issue(fapiao._nuonuo_order())
+        action = fapiao.action_reset_to_draft()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn(fapiao.state, ("issuing", "issued"))
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual(self.platform_invoices(fapiao.order_no), 1)
+        # one the platform never got goes back to draft
+        other = self.submit()
+        self.assertTrue(other.action_reset_to_draft())
+        self.assertEqual(other.state, "draft")
+        # and a platform that cannot answer keeps it to issue
+        self.provider.breaker_min_calls = 1000  # only the refusal is looked at here
+        again = self.submit()
+        self.sandbox.fault("5xx", count=20)
+        with self.assertRaisesRegex(UserError, "cannot say now"):
+            again.action_reset_to_draft()
+        self.sandbox.fault("clear")
+        self.assertEqual(again.state, "to_issue")
+
     def test_platform_failure_gets_a_new_key_on_retry(self):
         self.sandbox.fault("fail_issue", count=1)
         fapiao = self.submit()
