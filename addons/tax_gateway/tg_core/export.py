@@ -18,10 +18,23 @@ COLUMNS = (
 )
 
 
+# A text cell starting with one of these is a formula to a spreadsheet, or becomes one when the
+# file is saved as CSV and opened again (OWASP "CSV injection"): such text is written as text
+# and prefixed with an apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value):
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def pending_xlsx(rows):
     """``rows``: dicts with the COLUMNS keys (amounts as Decimal or str). Returns bytes."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     sheet = book.add_worksheet("待开发票")
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
     money = book.add_format({"num_format": "#,##0.00"})
@@ -34,7 +47,7 @@ def pending_xlsx(rows):
             if key in ("amount", "tax", "total"):
                 sheet.write_number(row_index, col, float(value or 0), money)
             else:
-                sheet.write(row_index, col, "" if value is None else str(value))
+                sheet.write_string(row_index, col, safe_text(value))
     sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()
