@@ -270,11 +270,9 @@ class TaxFapiao(models.Model):
         """A fapiao created outside the preparation (an import, a script) has its company's
         seller data, like a prepared one."""
         vals_list = super()._workflow_complete(vals_list)
-        moves = self.env["account.move"].browse(
-            {vals["move_id"] for vals in vals_list if vals.get("move_id")}
-        )
+        Move = self.env["account.move"]
         return [
-            {**self._seller_values(moves.browse(vals["move_id"]).company_id), **vals}
+            {**self._seller_values(Move.browse(vals["move_id"]).company_id), **vals}
             if vals.get("move_id")
             else vals
             for vals in vals_list

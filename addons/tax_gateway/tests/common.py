@@ -313,6 +313,19 @@ ROLES = {
 }
 
 
+def new_role_user(env, login, company, groups="tax_gateway.group_fapiao_issuer", **values):
+    """A user of ``company`` only with ``groups`` (a 开票员 by default), password = login."""
+    return new_test_user(
+        env,
+        login=login,
+        password=login,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[Command.set(company.ids)],
+        **values,
+    )
+
+
 class RpcAdversaryMixin:
     """For HttpCase tests: what any client (a script, an integration, the browser console) can
     send over Odoo's JSON-RPC, as each role of ``ROLES`` (login = password = ``rpc_<role>``) or
@@ -322,15 +335,7 @@ class RpcAdversaryMixin:
     def setUpClass(cls):
         super().setUpClass()
         cls.role_users = {
-            role: new_test_user(
-                cls.env,
-                login=f"rpc_{role}",
-                password=f"rpc_{role}",
-                groups=groups,
-                lang="en_US",
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-            )
+            role: new_role_user(cls.env, f"rpc_{role}", cls.company, groups, lang="en_US")
             for role, groups in ROLES.items()
         }
 

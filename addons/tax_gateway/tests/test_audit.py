@@ -2,7 +2,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from .common import FapiaoCommon
+from .common import FapiaoCommon, new_role_user
 
 
 @tagged("post_install", "-at_install")
@@ -93,15 +93,7 @@ class TestAudit(FapiaoCommon):
         )
 
     def test_verify_chain_is_for_managers_and_retention_never_below_ten_years(self):
-        clerk = self.env["res.users"].create(
-            {
-                "name": "开票员",
-                "login": "audit_issuer",
-                "company_id": self.company.id,
-                "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [(6, 0, [self.env.ref("tax_gateway.group_fapiao_issuer").id])],
-            }
-        )
+        clerk = new_role_user(self.env, "audit_issuer", self.company)
         with self.assertRaisesRegex(UserError, "Only a Fapiao Manager verifies"):
             self.env["tax.gateway.audit"].with_user(clerk).action_verify_chain()
         params = self.env["ir.config_parameter"].sudo()

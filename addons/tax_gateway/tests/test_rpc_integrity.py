@@ -4,22 +4,18 @@ defaults), and nothing changes when a call is refused."""
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import FapiaoCommon, RpcAdversaryMixin, pending_jobs, run_queued_jobs
+from .common import (
+    FapiaoCommon,
+    RpcAdversaryMixin,
+    new_role_user,
+    pending_jobs,
+    run_queued_jobs,
+)
 
 NUMBER = "26312000000000000555"
 FORBIDDEN = "change only through the workflow's buttons"
-
-
-def new_issuer(env, company):
-    return new_test_user(
-        env,
-        login="job_issuer",
-        groups="tax_gateway.group_fapiao_issuer",
-        company_id=company.id,
-        company_ids=[Command.set(company.ids)],
-    )
 
 
 @tagged("post_install", "-at_install")
@@ -245,7 +241,7 @@ class TestJobsRunAsTheSubmitter(FapiaoCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.start_sandbox()
-        cls.issuer = new_issuer(cls.env, cls.company)
+        cls.issuer = new_role_user(cls.env, "job_issuer", cls.company)
 
     def prepare(self, lines=None):
         move = self.make_invoice(lines)
