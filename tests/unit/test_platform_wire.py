@@ -7,7 +7,16 @@ from decimal import Decimal
 import pytest
 from sandbox.testing import SandboxProcess
 from tg_core import einvoice, signature
-from tg_core.client import DONE, FAILED, ISSUING, Config, NuonuoClient, PlatformError, new_order_no
+from tg_core.client import (
+    DONE,
+    FAILED,
+    ISSUING,
+    Config,
+    NuonuoClient,
+    PlatformError,
+    check_document_url,
+    new_order_no,
+)
 
 SELLER = "91110000600037341L"
 BUYER = "91310000MA1FL0001R"
@@ -99,6 +108,45 @@ def test_issue_query_and_documents(sandbox):
     with pytest.raises(PlatformError) as failed:
         client.download_all(dict(urls, pdf=done.files["pdfUrl"] + "-unknown"))
     assert failed.value.code == "HTTP_404" and failed.value.transient
+
+
+def test_documents_only_from_the_platform_hosts_without_redirects_and_capped(sandbox):
+    """A result naming another host, another scheme, a redirect or an oversized document is
+    refused before (or while) downloading: never fetched, never followed, never kept."""
+    client = make_client(sandbox)
+    order = make_order()
+    client.issue(order)
+    done = client.query(order["orderNo"], order)
+    pdf_url = done.files["pdfUrl"]
+    assert client.download(pdf_url).startswith(b"%PDF")
+    port = sandbox.url.rsplit(":", 1)[1]
+    for url in (
+        pdf_url.replace("127.0.0.1", "localhost"),  # another host, even a local one
+        pdf_url.replace("https://", "http://"),
+        f"https://user@127.0.0.1:{port}/files/x/y.pdf",
+        "https://169.254.169.254/latest/meta-data",
+        "file:///etc/passwd",
+    ):
+        with pytest.raises(PlatformError) as refused:
+            client.download(url)
+        assert refused.value.code == "DOCUMENT_HOST" and not refused.value.transient, url
+    # a host named in the provider's settings is allowed ("." : its subdomains too)
+    wider = make_client(sandbox, document_hosts=(".example.com", "cdn.example.org"))
+    check_document_url("https://a.b.example.com/x.pdf", wider.config)
+    check_document_url("https://cdn.example.org/x.pdf", wider.config)
+    with pytest.raises(PlatformError):
+        check_document_url("https://example.org.evil.test/x.pdf", wider.config)
+    # a redirect is not followed, even to the same place
+    sandbox.fault("document_redirect")
+    with pytest.raises(PlatformError) as moved:
+        client.download(pdf_url)
+    assert moved.value.code == "DOCUMENT_REDIRECT" and not moved.value.transient
+    assert client.download(pdf_url).startswith(b"%PDF")
+    # a document larger than the cap is dropped while it streams
+    small = make_client(sandbox, max_document_bytes=512)
+    with pytest.raises(PlatformError) as big:
+        small.download(pdf_url)
+    assert big.value.code == "DOCUMENT_TOO_LARGE"
 
 
 def test_request_log_hook_gets_each_call_and_downloads_together(sandbox):

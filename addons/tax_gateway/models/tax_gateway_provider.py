@@ -1,6 +1,7 @@
 import datetime
 import ipaddress
 import logging
+import re
 import time
 
 from odoo import _, api, fields, models
@@ -29,6 +30,11 @@ PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
 _logger = logging.getLogger(__name__)
 
 
+# a host name of the document allow-list: "example.com", ".example.com" for its subdomains
+HOST_RE = re.compile(
+    r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*",
+    re.I | re.A,
+)
 # the sandbox preset's secret (sandbox/server.py): a sandbox provider without a secret of its own
 SANDBOX_APP_SECRET = "sandbox-app-secret"
 
@@ -53,6 +59,8 @@ class TaxGatewayProvider(models.Model):
         "client_cert_path",
         "client_key_path",
         "document_cert_path",
+        "document_hosts",
+        "max_document_mb",
         "app_key",
         "app_secret",
         "connect_timeout",
@@ -100,6 +108,14 @@ class TaxGatewayProvider(models.Model):
         string="Platform Signing Certificate",
         help="PEM certificate that verifies the signatures of issued documents; "
         "empty: the CA bundle.",
+    )
+    document_hosts = fields.Char(
+        help="Hosts the issued documents (XML, signature, PDF, OFD) may be downloaded from, "
+        "comma separated, besides the platform's own host; '.example.com' allows its "
+        "subdomains. A document anywhere else, over http or behind a redirect is refused.",
+    )
+    max_document_mb = fields.Integer(
+        string="Largest Document (MB)", default=20, help="A larger document is not downloaded."
     )
     app_key = fields.Char(groups="base.group_system", default="sandbox-app-key")
     app_secret = fields.Char(
@@ -195,6 +211,15 @@ class TaxGatewayProvider(models.Model):
                 raise ValidationError(
                     _("The platform's URL must start with https:// (%s).", provider.base_url)
                 )
+
+    @api.constrains("document_hosts", "max_document_mb")
+    def _check_document_hosts(self):
+        for provider in self:
+            for entry in (provider.document_hosts or "").replace(",", " ").split():
+                if not HOST_RE.fullmatch(entry):
+                    raise ValidationError(_("%s is not a host name.", entry))
+            if provider.max_document_mb < 1:
+                raise ValidationError(_("The largest document must be at least 1 MB."))
 
     @api.constrains("callback_allowed_ips")
     def _check_callback_allowed_ips(self):
@@ -317,6 +342,8 @@ class TaxGatewayProvider(models.Model):
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,
                 max_attempts=max(1, self.max_attempts),
+                document_hosts=tuple((self.document_hosts or "").replace(",", " ").lower().split()),
+                max_document_bytes=max(1, self.max_document_mb or 20) * 1024 * 1024,
             ),
             token=token,
             session=shared_session((base_url, self.ca_bundle, cert)),

@@ -48,7 +48,10 @@ FAULTS = {
     "fail_issue",
     "seal_fail",
     "slow_issue",
+    "document_redirect",
 }
+# faults met on a document download (GET /files/...), not on a signed call
+FILE_FAULTS = {"document_redirect"}
 
 
 MAX_HEADERS = 100
@@ -148,6 +151,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 },
             )
         elif path.startswith("/files/"):
+            fault = self.server.take_fault("files")
+            if fault:  # the document "moved": to itself, which a careful client still refuses
+                self.send_response(302)
+                self.send_header("Location", self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             parts = path.split("/")
             if len(parts) == 4 and "." in parts[3]:
                 token, ext = parts[3].rsplit(".", 1)
@@ -397,11 +407,11 @@ class SandboxServer(ThreadingHTTPServer):
             return [dict(f) for f in self._faults]
 
     def take_fault(self, where, method=None):
-        """Consume one pending fault that applies to ``where`` ("services" or "handshake") and,
-        when the fault names one, to the platform ``method`` called."""
+        """Consume one pending fault that applies to ``where`` ("services", "handshake" or
+        "files") and, when the fault names one, to the platform ``method`` called."""
         with self._faults_lock:
             for fault in self._faults:
-                if (fault["fault"] == "expired_cert") != (where == "handshake"):
+                if _fault_place(fault["fault"]) != where:
                     continue
                 if fault.get("method") and fault["method"] != method:
                     continue
@@ -410,6 +420,12 @@ class SandboxServer(ThreadingHTTPServer):
                     self._faults.remove(fault)
                 return dict(fault)
         return None
+
+
+def _fault_place(name):
+    if name == "expired_cert":
+        return "handshake"
+    return "files" if name in FILE_FAULTS else "services"
 
 
 def main(argv=None):

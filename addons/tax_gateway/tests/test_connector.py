@@ -5,7 +5,7 @@ import sqlite3
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import Savepoint
 from odoo.tests import tagged
 
@@ -390,6 +390,31 @@ class TestConnector(FapiaoCommon):
                 [("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)]
             )
         )
+
+    def test_document_redirect_is_not_followed_nor_archived(self):
+        self.sandbox.fault("document_redirect", count=1)
+        fapiao = self.submit()
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issuing")  # issued at the bureau: held, never failed
+        self.assertEqual(fapiao.error_code, "DOCUMENT_REDIRECT")
+        self.assertIn("redirects elsewhere", fapiao.error_message)
+        self.assertFalse(fapiao.number)
+        self.assertFalse(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)]
+            )
+        )
+
+    def test_document_hosts_are_host_names(self):
+        self.provider.document_hosts = ".nuonuo.com, inv.jss.com.cn"
+        client = self.provider._client()
+        self.assertEqual(client.config.document_hosts, (".nuonuo.com", "inv.jss.com.cn"))
+        self.assertEqual(client.config.max_document_bytes, 20 * 1024 * 1024)
+        for bad in ("https://evil.test", "a b/c", "*.nuonuo.com"):
+            with self.assertRaises(ValidationError), self.cr.savepoint():
+                self.provider.document_hosts = bad
+        with self.assertRaises(ValidationError), self.cr.savepoint():
+            self.provider.max_document_mb = 0
 
     def test_platform_down_nothing_lost(self):
         self.provider.base_url = f"https://127.0.0.1:{free_port()}"

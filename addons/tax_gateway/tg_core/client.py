@@ -20,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.util.ssl_ import create_urllib3_context
@@ -63,6 +64,11 @@ class Config:
     max_attempts: int = 4
     backoff_base: float = 0.5
     backoff_max: float = 8.0
+    # documents (XML, signature, PDF, OFD) are fetched only over https from the platform's own
+    # host or these hosts ("example.com" exactly, ".example.com" any subdomain), without
+    # following redirects, and at most this many bytes each
+    document_hosts: tuple = ()
+    max_document_bytes: int = 20 * 1024 * 1024
 
 
 @dataclass
@@ -594,11 +600,17 @@ class NuonuoClient(PlatformClient):
         downloads running in threads are logged by the caller."""
         start, status = time.perf_counter(), None
         try:
-            answer = self._request("GET", url)
-            status = answer.status_code
-            if status != 200:
-                raise PlatformError(f"HTTP_{status}", url, transient=True)
-            return answer.content, (time.perf_counter() - start, status, None)
+            check_document_url(url, self.config)
+            answer = self._request("GET", url, allow_redirects=False, stream=True)
+            with answer:
+                status = answer.status_code
+                if 300 <= status < 400:
+                    # a document that moved is not followed: the new place is not checked
+                    raise PlatformError("DOCUMENT_REDIRECT", url)
+                if status != 200:
+                    raise PlatformError(f"HTTP_{status}", url, transient=True)
+                content = _read_capped(answer, self.config.max_document_bytes, url)
+            return content, (time.perf_counter() - start, status, None)
         except PlatformError as err:
             return None, (time.perf_counter() - start, status, err)
 
@@ -610,6 +622,44 @@ class NuonuoClient(PlatformClient):
                     for seconds, status, error in outcomes
                 ]
             )
+
+
+def document_hosts(base_url, extra=()):
+    """The hosts documents may come from: the platform's own, then the configured ones."""
+    own = urlsplit(base_url).hostname or ""
+    return tuple(dict.fromkeys(h.strip().lower() for h in (own, *extra) if h and h.strip()))
+
+
+def check_document_url(url, config):
+    """Refuse (permanently) a document URL that is not https on one of the platform's hosts:
+    an answer naming another host must not make Odoo fetch it (SSRF)."""
+    try:
+        parts = urlsplit(str(url))
+        host = (parts.hostname or "").lower()
+    except ValueError as err:
+        raise PlatformError("DOCUMENT_HOST", str(url)) from err
+    allowed = document_hosts(config.base_url, config.document_hosts)
+    matches = any(
+        host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in allowed
+    )
+    if parts.scheme != "https" or not host or not matches or parts.username:
+        raise PlatformError("DOCUMENT_HOST", str(url))
+
+
+def _read_capped(answer, limit, url):
+    declared = answer.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PlatformError("DOCUMENT_TOO_LARGE", url)
+    chunks, size = [], 0
+    try:
+        for chunk in answer.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise PlatformError("DOCUMENT_TOO_LARGE", url)
+            chunks.append(chunk)
+    except requests.exceptions.RequestException as err:
+        raise PlatformError("NETWORK", str(err), transient=True) from err
+    return b"".join(chunks)
 
 
 _SESSIONS = {}
