@@ -9,7 +9,7 @@
     "author": "Fapiao Add-ons Team, Odoo Community Association (OCA)",
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
-    "depends": ["account", "l10n_cn", "mail", "queue_job"],
+    "depends": ["account", "auth_totp", "l10n_cn", "mail", "queue_job"],
     "external_dependencies": {"python": ["cryptography", "requests"]},
     "data": [
         "security/tax_gateway_security.xml",
@@ -23,6 +23,7 @@
         "views/tax_fapiao_views.xml",
         "views/tax_red_form_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_identitycheck_views.xml",
         "views/product_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

@@ -3,7 +3,8 @@ import json
 import logging
 
 from odoo import http
-from odoo.http import request
+from odoo.exceptions import AccessError
+from odoo.http import content_disposition, request
 
 _logger = logging.getLogger(__name__)
 # A platform's result notice is a few hundred bytes; anything much larger is not one.
@@ -53,9 +54,13 @@ class TaxGatewayCallback(http.Controller):
         except (ValueError, UnicodeDecodeError):
             order_no = ""
         if order_no:
-            # reason: the platform calls without a user; this only schedules a query of a
-            # fapiao of the provider's own company, whose answer is then checked as usual
-            env = request.env(su=True)
+            # the platform calls without a user: its callback runs as a user of its own, who
+            # may read a platform and find a fapiao, nothing more
+            caller = request.env["ir.model.data"]._xmlid_to_res_id(
+                "tax_gateway.user_fapiao_callback"
+            )
+            env = request.env(user=caller, su=False)
+            env = env(context={"allowed_company_ids": list(env.user._get_company_ids())})
             provider = env["tax.gateway.provider"].browse(provider_id).exists()
             if provider and not _allowed(
                 request.httprequest.remote_addr, provider.callback_allowed_ips
@@ -75,6 +80,28 @@ class TaxGatewayCallback(http.Controller):
                 limit=1,
             )
             if fapiao:
-                fapiao._enqueue_poll(delay=0)
+                fapiao._callback_enqueue_poll()
                 _logger.info("platform callback for fapiao %s: polling now", fapiao.id)
         return request.make_json_response({"code": "E0000", "describe": ""})
+
+
+class TaxGatewayPersonalData(http.Controller):
+    @http.route("/tax_gateway/personal_data/<int:partner_id>", type="http", auth="user")
+    def personal_data(self, partner_id, **_kwargs):
+        """The per-person export of res.partner.action_fapiao_personal_data; the rights and the
+        recent password are checked again here, whoever opens the URL."""
+        partner = request.env["res.partner"].browse(partner_id).exists()
+        if not partner:
+            return request.not_found()
+        try:
+            name, content = partner._fapiao_personal_data_export()
+        except AccessError as err:
+            return request.make_response(str(err), [("Content-Type", "text/plain")], status=403)
+        return request.make_response(
+            content,
+            [
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Content-Disposition", content_disposition(name)),
+                ("Cache-Control", "no-store"),
+            ],
+        )

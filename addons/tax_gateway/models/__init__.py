@@ -5,6 +5,8 @@ from . import tax_gateway_workflow
 from . import tax_classification
 from . import res_company
 from . import res_partner
+from . import res_users
+from . import res_users_identitycheck
 from . import product
 from . import tax_fapiao
 from . import tax_fapiao_line
@@ -16,3 +18,4 @@ from . import tax_gateway_request_log
 from . import tax_gateway_provider
 from . import ir_attachment
 from . import tax_gateway_audit
+from . import base

@@ -357,7 +357,44 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         for move in self.filtered(lambda m: m._needs_red_letter()):
             move._check_red_letters_issued()
+        self._check_credit_note_has_origin()
         return super()._post(soft=soft)
+
+    def _check_credit_note_has_origin(self):
+        """A credit note typed by hand (no invoice it reverses) for a customer with live issued
+        fapiao could reverse revenue the bureau still counts, with no red letter: it must be
+        made from the invoice it reverses (its Credit Note button), which pairs its lines and
+        asks for the red letter when that invoice has a fapiao."""
+        refund_types = set(self._fapiao_refund_types().values())
+        orphans = self.filtered(lambda m: m.move_type in refund_types and not m.reversed_entry_id)
+        if not orphans:
+            return
+        invoice_types = [t for t, refund in self._fapiao_refund_types().items()]
+        # reason: the bureau's lock holds for users without fapiao rights (see _bureau_fapiao)
+        fapiao = self.env["tax.fapiao"].sudo()
+        for move in orphans:
+            live = fapiao.search_count(
+                [
+                    ("move_id.commercial_partner_id", "=", move.commercial_partner_id.id),
+                    ("move_id.move_type", "in", invoice_types),
+                    ("company_id", "=", move.company_id.id),
+                    ("direction", "=", "blue"),
+                    ("state", "in", ("issuing", "issued", "partially_reversed")),
+                ],
+                limit=1,
+            )
+            if live:
+                raise UserError(
+                    _(
+                        "Credit note %(credit)s reverses no invoice, while %(partner)s has "
+                        "invoices with an issued fapiao: the tax bureau needs a red-letter "
+                        "fapiao for any reversal of what a fapiao showed. Create the credit note "
+                        "from the invoice it reverses (its Credit Note button); for an invoice "
+                        "without a fapiao, no red letter is asked.",
+                        credit=move.display_name,
+                        partner=move.commercial_partner_id.display_name,
+                    )
+                )
 
     def _check_red_letters_issued(self):
         self.ensure_one()

@@ -14,12 +14,44 @@ class ResCompany(models.Model):
         string="Fapiao Address and Phone", help="地址、电话 printed as the seller's address."
     )
     fapiao_drawer_id = fields.Many2one("res.users", string="Default Drawer", help="开票人")
+    fapiao_second_factor = fields.Selection(
+        [
+            ("production", "When a Platform Is in Production"),
+            ("always", "Always"),
+            ("never", "Never"),
+        ],
+        string="Two-Factor Authentication for Issuers",
+        default="production",
+        required=True,
+        help="二次验证: issuers and managers must use Odoo's two-factor authentication to issue, "
+        "request red letters, release risk locks and import buyers; the password check of "
+        "those actions then asks for the authenticator code too.",
+    )
     fapiao_identity_check_amount = fields.Monetary(
         string="Identity Check Above",
         currency_field="currency_id",
         default=100000.0,
         help="Issuing a fapiao whose total is above this amount asks for the password again.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env["res.users"]._fapiao_callback_sync_companies()
+        return companies
+
+    def _fapiao_second_factor_required(self):
+        self.ensure_one()
+        if self.fapiao_second_factor != "production":
+            return self.fapiao_second_factor == "always"
+        # reason: whether a platform is in production, for users who cannot read platforms
+        return bool(
+            self.env["tax.gateway.provider"]
+            .sudo()
+            .search_count(
+                [("company_id", "=", self.id), ("environment", "=", "production")], limit=1
+            )
+        )
 
     def _fapiao_manager_user(self):
         """Who gets the fapiao activities of this company: its first Fapiao Manager (the
@@ -48,6 +80,12 @@ class ResCompany(models.Model):
             for name in guarded
         ):
             refuse_without_identity(self.env)
+            res = super().write(vals)
+            for company in self:  # which settings changed, not their values
+                self.env["tax.gateway.audit"]._append(
+                    company, "config_change", detail=", ".join(sorted(guarded))[:250]
+                )
+            return res
         return super().write(vals)
 
     def _fapiao_demo_provider(self):

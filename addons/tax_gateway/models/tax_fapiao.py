@@ -25,6 +25,7 @@ from ..tg_core.client import (
 )
 from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
+from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
 from .tg_messages import core_error, core_validation_error
 
@@ -227,6 +228,9 @@ class TaxFapiao(models.Model):
         # config=False: the fapiao layout is fixed by law, not the company document layout
         return self.env.ref("tax_gateway.action_report_fapiao").report_action(self, config=False)
 
+    def _is_natural_person(self):
+        return self.buyer_natural_person
+
     def _search_buyer_tax_id(self, operator, value):
         return self._search_encrypted("buyer_tax_id", operator, value)
 
@@ -348,6 +352,7 @@ class TaxFapiao(models.Model):
             return self._action_submit_checked()
         return self._submit()
 
+    @second_factor
     @check_identity
     def _action_submit_checked(self):
         return self._submit()
@@ -357,6 +362,7 @@ class TaxFapiao(models.Model):
         """Validate everything the platform will check, then queue the fapiao for issuing."""
         if not self.env.user.has_group("tax_gateway.group_fapiao_issuer"):
             raise UserError(_("Only a Fapiao Issuer (开票员) may issue fapiao."))
+        check_second_factor(self.env, self.company_id)
         for fapiao in self:
             if fapiao.state not in ("draft", "failed"):
                 raise UserError(_("Fapiao %s is not a draft.", fapiao.display_name))
@@ -388,6 +394,8 @@ class TaxFapiao(models.Model):
             lambda f: f.state == "to_issue" and f.order_no and f._settle_unknown_outcome()
         )
         (self - known).write({"state": "draft"})
+        for fapiao in self - known:
+            fapiao._audit("reset", detail=fapiao.order_no or "")
         if known:
             return {
                 "type": "ir.actions.client",
@@ -515,10 +523,11 @@ class TaxFapiao(models.Model):
                 )
             if not self.buyer_tax_id:
                 raise UserError(_("A special VAT fapiao (专票) needs the buyer's tax ID."))
-        if self.buyer_tax_id:
+        buyer_tax_id = self._personal_clear("buyer_tax_id")
+        if buyer_tax_id:
             try:
                 validate_tax_id(
-                    self.buyer_tax_id,
+                    buyer_tax_id,
                     natural_person=self.buyer_natural_person,
                     id_type=self.buyer_id_type,
                 )
@@ -708,6 +717,22 @@ class TaxFapiao(models.Model):
         for all the fapiao of its company still issuing, QUERY_BATCH per query."""
         for provider in self._providers():
             provider._enqueue_poll(delay)
+
+    def _callback_enqueue_poll(self):
+        """The platform called back about this fapiao: its platform's poll is asked for now, as
+        the 开票员 who submitted the fapiao (as its issue job ran), or as the poll cron does
+        (OdooBot) when that user left the company or was not recorded."""
+        self.ensure_one()
+        # reason: the callback's user reads no user; only the submitter's companies are read
+        submitter = self.submitted_by_id.sudo()
+        company = self.company_id.id
+        fapiao = self.with_context(allowed_company_ids=[company])
+        if submitter.active and company in submitter._get_company_ids():
+            fapiao = fapiao.with_user(submitter)
+        else:
+            # reason: the poll cron's own user and mode, for this one poll
+            fapiao = fapiao.with_user(self.env.ref("base.user_root")).sudo()
+        fapiao._enqueue_poll(delay=0)
 
     def _lock_for_platform(self):
         """Row lock before any platform call: two workers never submit one fapiao together."""
@@ -1025,6 +1050,7 @@ class TaxFapiao(models.Model):
         """The Nuonuo ``order`` for this fapiao (amounts as exact strings)."""
         self.ensure_one()
         blue = self.direction == "blue"
+        buyer = self._personal_values()
         details = []
         for line in self.line_ids:
             values = line._money_values()
@@ -1055,9 +1081,9 @@ class TaxFapiao(models.Model):
             "salerAddress": self.seller_address_phone or "",
             "salerAccount": self.seller_bank_account or "",
             "buyerName": self.buyer_name or "",
-            "buyerTaxNum": self.buyer_tax_id or "",
-            "buyerAddress": self.buyer_address_phone or "",
-            "buyerAccount": self.buyer_bank_account or "",
+            "buyerTaxNum": buyer["buyer_tax_id"] or "",
+            "buyerAddress": buyer["buyer_address_phone"] or "",
+            "buyerAccount": buyer["buyer_bank_account"] or "",
             "naturalPersonFlag": "1" if self.buyer_natural_person else "0",
             "email": self.buyer_email or "",
             "clerk": self.drawer_id.name or "",

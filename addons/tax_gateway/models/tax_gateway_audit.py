@@ -78,7 +78,7 @@ class TaxGatewayAudit(models.Model):
             ip_address = ""
         entry = self.sudo().create(
             {  # reason: users append, nobody may write the model
-                "company_id": record.company_id.id if "company_id" in record._fields else False,
+                "company_id": self._entry_company(record).id,
                 "user_id": self.env.uid,
                 "ip_address": ip_address,
                 "action": action,
@@ -95,6 +95,15 @@ class TaxGatewayAudit(models.Model):
             postcommit.data["tax_gateway_audit_seal"] = True
             postcommit.add(self._seal_after_commit)
         return entry
+
+    def _entry_company(self, record):
+        """The company an entry belongs to (its record rule): the record's, the company itself
+        for a company, else the current one (a wizard, an export of company-less records)."""
+        if record._name == "res.company":
+            return record[:1]
+        if "company_id" in record._fields and record[:1].company_id:
+            return record[:1].company_id
+        return self.env.company
 
     def _seal_after_commit(self):
         with self.env.registry.cursor() as cr:

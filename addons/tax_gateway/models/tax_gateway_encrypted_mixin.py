@@ -6,6 +6,10 @@ from odoo.tools import config
 
 from ..tg_core import FapiaoError
 from ..tg_core.crypto import Keyring
+from ..tg_core.masking import is_masked_form_of, mask
+
+# who reads personal data in clear; everyone else sees it masked (脱敏)
+PERSONAL_DATA_GROUP = "tax_gateway.group_fapiao_personal_data"
 
 _KEYRINGS = {}
 
@@ -40,6 +44,11 @@ class TaxGatewayEncryptedMixin(models.AbstractModel):
     A model lists in ``_encrypted_fields`` the names of non-stored Char fields computed with
     ``_compute_encrypted`` and inverted with ``_inverse_encrypted``; each is backed by a stored
     ``<name>_enc`` (ciphertext) and, for exact-match search, ``<name>_hash`` (blind index).
+
+    The values of a natural person (``_is_natural_person``) read in clear only for the
+    personal-data group (issuers and managers) and in superuser mode; every other user reads
+    them masked (脱敏), through forms, lists, exports, onchange and RPC alike. Code that must
+    use the clear value (to build a platform request, to check it) reads ``_personal_clear``.
     """
 
     _name = "tax.gateway.encrypted.mixin"
@@ -49,13 +58,40 @@ class TaxGatewayEncryptedMixin(models.AbstractModel):
     def _crypto_field(self, name):
         return f"{self._name}.{name}"
 
+    def _is_natural_person(self):
+        """True when this record's encrypted values are a natural person's (masked for users
+        without the personal-data right). Company data (a tax ID, a company's bank account)
+        is not personal data and reads in clear."""
+        return True
+
+    def _personal_data_allowed(self):
+        return self.env.su or self.env.user.has_group(PERSONAL_DATA_GROUP)
+
+    def _personal_clear(self, name):
+        """The clear value of one encrypted field of this record, whoever runs the code: for
+        requests to the platform and for checks, never to be shown to the user."""
+        self.ensure_one()
+        if self._personal_data_allowed():
+            return self[name]
+        return self.sudo()[name]  # reason: clear personal data for the process, not the user
+
+    def _personal_values(self):
+        """{field: clear value} of every encrypted field of this record (see _personal_clear)."""
+        self.ensure_one()
+        return {name: self._personal_clear(name) for name in self._encrypted_fields}
+
+    # the natural-person fields are read, not depended on: a create that sets them with the
+    # values would drop the values it is about to encrypt
     @api.depends(lambda self: [f"{name}_enc" for name in self._encrypted_fields])
+    @api.depends_context("uid")
     def _compute_encrypted(self):
         stored = [(r, n, r[f"{n}_enc"]) for r in self for n in self._encrypted_fields]
         ring = get_keyring(self.env) if any(value for _r, _n, value in stored) else None
+        masked = not self._personal_data_allowed()
         for record, name, value in stored:
             try:
-                record[name] = ring.decrypt(value, self._crypto_field(name)) if value else False
+                clear = ring.decrypt(value, self._crypto_field(name)) if value else False
+                record[name] = mask(clear) if masked and record._is_natural_person() else clear
             except (FapiaoError, ValueError) as err:
                 raise UserError(
                     self.env._(
@@ -76,8 +112,8 @@ class TaxGatewayEncryptedMixin(models.AbstractModel):
                     if record[f"{name}_enc"]
                     else False
                 )
-                if clear == current:
-                    continue
+                if clear == current or is_masked_form_of(clear, current):
+                    continue  # unchanged, or its masked form written back
                 values[f"{name}_enc"] = ring.encrypt(clear, self._crypto_field(name)) or False
                 if f"{name}_hash" in self._fields:
                     values[f"{name}_hash"] = ring.blind_index(clear, self._crypto_field(name))
@@ -89,8 +125,8 @@ class TaxGatewayEncryptedMixin(models.AbstractModel):
         vals_list = super().copy_data(default=default)
         for record, vals in zip(self, vals_list, strict=True):
             for name in self._encrypted_fields:
-                if name not in vals and record[name]:
-                    vals[name] = record[name]
+                if name not in vals and record[f"{name}_enc"]:
+                    vals[name] = record._personal_clear(name)
         return vals_list
 
     def _search_encrypted(self, name, operator, value):

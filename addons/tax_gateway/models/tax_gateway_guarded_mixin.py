@@ -24,6 +24,30 @@ def identity_recently_checked():
     return request.session.get("identity-check-last", 0) > time.time() - IDENTITY_WINDOW
 
 
+def second_factor(method):
+    """Marks a button behind ``check_identity`` (put this decorator above it) whose identity
+    check also asks for the authenticator code (二次验证) when the company requires a second
+    factor; the method itself calls ``check_second_factor`` so that no path skips it."""
+    method._fapiao_second_factor = True
+    return method
+
+
+def check_second_factor(env, companies):
+    """Refuse an issuer or a manager without two-factor authentication (auth_totp) when one of
+    ``companies`` requires it. Internal code (superuser) is not asked."""
+    if env.su or not env.user.has_group("tax_gateway.group_fapiao_issuer"):
+        return
+    if env.user.totp_enabled:
+        return
+    if any(company._fapiao_second_factor_required() for company in companies):
+        raise UserError(
+            _(
+                "Your company requires two-factor authentication (二次验证) for issuers and "
+                "managers: turn it on in My Profile ‣ Account Security, then try again."
+            )
+        )
+
+
 def refuse_without_identity(env):
     if not identity_recently_checked():
         raise UserError(
@@ -70,15 +94,32 @@ class TaxGatewayGuardedMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_guarded(vals_list)
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        for record, vals in zip(records, vals_list, strict=True):
+            record._audit_config("config_create", vals)
+        return records
 
     def write(self, vals):
         self._check_guarded([vals])
-        return super().write(vals)
+        res = super().write(vals)
+        for record in self:
+            record._audit_config("config_change", vals)
+        return res
 
     def unlink(self):
         refuse_without_identity(self.env)
+        for record in self:
+            record._audit_config("config_delete", {})
         return super().unlink()
+
+    def _audit_config(self, action, vals):
+        """Configuration changes go into the audit trail: which fields, never their values
+        (secrets among them)."""
+        changed = sorted(self._guarded_field_names() & set(vals))
+        if changed or action == "config_delete":
+            self.env["tax.gateway.audit"]._append(
+                self, action, detail=f"{self.display_name}: {', '.join(changed)}"[:250]
+            )
 
     @check_identity
     def action_unlock_config(self):

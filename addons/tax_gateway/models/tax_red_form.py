@@ -5,12 +5,14 @@ from psycopg2.errors import LockNotAvailable
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tg_core import money
 from ..tg_core.client import DONE, PlatformError, new_order_no
+from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
 
 BUREAU_STATES = [
@@ -213,6 +215,7 @@ class TaxRedForm(models.Model):
             left[line.blue_line_id.id] = (amount - money.D(line.amount), tax)
 
     # ----------------------------------------------------------------- actions
+    @second_factor
     @check_identity
     def action_submit(self):
         """Red letters go through Odoo's identity check (password re-entered)."""
@@ -221,6 +224,7 @@ class TaxRedForm(models.Model):
     def _submit(self):
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager may request red letters."))
+        check_second_factor(self.env, self.company_id)
         return self._send()
 
     @transition
@@ -234,10 +238,17 @@ class TaxRedForm(models.Model):
                 raise UserError(
                     _("Only an issued fapiao can be reversed (%s).", form.fapiao_id.display_name)
                 )
-            # one red letter at a time per blue fapiao: the amounts left are read under lock
+            # one red letter at a time per blue fapiao: the amounts left are read under lock,
+            # and the blue row is updated, not only locked: a transaction whose snapshot began
+            # before another red letter of it was committed then fails to serialize (and Odoo
+            # retries it, which sees that red letter) instead of reading stale amounts left
             self.env.cr.execute(
-                "SELECT id FROM tax_fapiao WHERE id = %s FOR UPDATE", [form.fapiao_id.id]
+                SQL(
+                    "UPDATE tax_fapiao SET write_date = now() AT TIME ZONE 'UTC' WHERE id = %s",
+                    form.fapiao_id.id,
+                )
             )
+            form.fapiao_id.invalidate_recordset(["write_date"])
             form._check_before_send()
             form.write(
                 {
@@ -251,10 +262,12 @@ class TaxRedForm(models.Model):
             form._enqueue("_job_request", _("Request red form %s", form.display_name))
         return True
 
+    @second_factor
     @check_identity
     def action_confirm(self):
         return self._answer_buyer(agree=True)
 
+    @second_factor
     @check_identity
     def action_deny(self):
         return self._answer_buyer(agree=False)
@@ -263,6 +276,7 @@ class TaxRedForm(models.Model):
         """Confirm or deny a form the buyer raised (03)."""
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager may answer red letters."))
+        check_second_factor(self.env, self.company_id)
         for form in self:
             if form.initiator != "buyer" or form.bureau_state != "03":
                 raise UserError(
@@ -289,6 +303,7 @@ class TaxRedForm(models.Model):
         """The initiator withdraws a form still waiting for the other side."""
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager may revoke red letters."))
+        check_second_factor(self.env, self.company_id)
         for form in self:
             if form.initiator != "seller" or form.bureau_state != "02":
                 raise UserError(_("Only our own form waiting for the buyer can be revoked."))
@@ -311,6 +326,8 @@ class TaxRedForm(models.Model):
     def action_reset_to_draft(self):
         if any(f.state != "failed" for f in self):
             raise UserError(_("Only a failed red form goes back to draft."))
+        for form in self:
+            form.fapiao_id._audit("red_form_reset", detail=form.bill_id or "")
         self.write({"state": "draft", "bill_id": False})
 
     def _action_view(self):
@@ -356,7 +373,7 @@ class TaxRedForm(models.Model):
             "blueElecInvoiceNumber": blue.number,
             "sellerTaxNo": blue.seller_tax_id or "",
             "sellerName": blue.seller_name or "",
-            "buyerTaxNo": blue.buyer_tax_id or "",
+            "buyerTaxNo": blue._personal_clear("buyer_tax_id") or "",
             "buyerName": blue.buyer_name or "",
             "redReason": self.reason,
         }
@@ -486,10 +503,8 @@ class TaxRedForm(models.Model):
             "seller_address_phone": blue.seller_address_phone,
             "seller_bank_account": blue.seller_bank_account,
             "buyer_name": blue.buyer_name,
-            "buyer_tax_id": blue.buyer_tax_id,
+            **blue._personal_values(),
             "buyer_natural_person": blue.buyer_natural_person,
-            "buyer_address_phone": blue.buyer_address_phone,
-            "buyer_bank_account": blue.buyer_bank_account,
             "remark": _(
                 "被红冲蓝字数电票号码：%(blue)s 红字发票信息确认单编号：%(form)s",
                 blue=blue.number,

@@ -3,6 +3,7 @@ from . import test_tax_classification
 from . import test_fapiao
 from . import test_tours
 from . import test_connector
+from . import test_concurrent_red_letters
 from . import test_personal_data
 from . import test_audit
 from . import test_red_letter

@@ -206,13 +206,17 @@ class WebClientMixin:
             },
         )
 
-    def answer(self, wizard_id, password):
+    def answer(self, wizard_id, password, code=None):
+        """The identity check dialog: the password (and the authenticator code, 二次验证)."""
+        values = {"password": password}
+        if code is not None:
+            values["fapiao_totp_code"] = code
         self.make_jsonrpc_request(
             "/web/dataset/call_kw/res.users.identitycheck/write",
             {
                 "model": "res.users.identitycheck",
                 "method": "write",
-                "args": [[wizard_id], {"password": password}],
+                "args": [[wizard_id], values],
                 "kwargs": {},
             },
         )

@@ -1,7 +1,10 @@
+import base64
+
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from ..models.tax_gateway_workflow import in_transition
 from .common import FapiaoCommon, new_role_user
 
 
@@ -15,6 +18,7 @@ class TestAudit(FapiaoCommon):
         return fapiao
 
     def test_every_action_is_chained(self):
+        self.env["tax.gateway.audit"]._seal()  # the class set-up's own entries (its settings)
         fapiao = self.fapiao_actions()
         self.assertEqual(self.env["tax.gateway.audit"]._seal(), 2)  # after commit, or the cron
         entries = self.env["tax.gateway.audit"].search(
@@ -27,6 +31,40 @@ class TestAudit(FapiaoCommon):
         self.assertIsNone(self.env["tax.gateway.audit"]._verify_chain())
         action = self.env["tax.gateway.audit"].action_verify_chain()
         self.assertEqual(action["params"]["type"], "success")
+
+    def test_configuration_changes_resets_and_imports_are_chained(self):
+        audit = self.env["tax.gateway.audit"]
+
+        def last(action):
+            return audit.search([("action", "=", action)], order="id desc", limit=1)
+
+        provider = self.env["tax.gateway.provider"].create(
+            {"name": "诺诺", "company_id": self.company.id, "base_url": "https://127.0.0.1:1"}
+        )
+        self.assertIn("base_url", last("config_create").detail)
+        provider.write({"base_url": "https://127.0.0.1:2", "app_secret": "s3cret-value"})
+        entry = last("config_change")
+        self.assertEqual((entry.res_model, entry.res_id), (provider._name, provider.id))
+        self.assertIn("app_secret, base_url", entry.detail)
+        self.assertNotIn("s3cret", entry.detail)  # which fields, never their values
+        self.company.fapiao_identity_check_amount = 5000.0
+        entry = last("config_change")
+        self.assertEqual((entry.res_model, entry.res_id), ("res.company", self.company.id))
+        self.assertEqual(entry.detail, "fapiao_identity_check_amount")
+        # a reset to draft
+        move = self.make_invoice()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        with in_transition():
+            fapiao.write({"state": "failed"})
+        fapiao.action_reset_to_draft()
+        self.assertEqual(last("reset").res_id, fapiao.id)
+        # an import
+        wizard = self.env["tax.buyer.import"].create(
+            {"file": base64.b64encode(b"name,tax_id\n"), "filename": "buyers.csv"}
+        )
+        wizard._import()
+        self.assertIn("buyers.csv: 0 added, 0 changed", last("import").detail)
+        self.assertIsNone(audit._seal() and audit._verify_chain())
 
     def test_orm_cannot_edit_or_delete(self):
         self.fapiao_actions()
@@ -107,7 +145,8 @@ class TestAudit(FapiaoCommon):
         self.fapiao_actions("26312000000000000083")
         Audit = self.env["tax.gateway.audit"]
         Audit._seal()
-        entries = Audit.search([], order="sequence")
+        # the whole chain, every company's entries (the demo's settings among them)
+        entries = Audit.sudo().search([], order="sequence")
         old, recent = entries[:-1], entries[-1]
         # even a retention of 1 year slipped in by SQL is read as the legal 10
         self.env.cr.execute(

@@ -3,11 +3,11 @@
 import json
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..models.tax_gateway_workflow import in_transition
-from .common import FapiaoCommon, pending_jobs
+from .common import FapiaoCommon, new_role_user, pending_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -50,6 +50,39 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         poll = pending_jobs(self.env, fapiao)
         self.assertEqual(poll.mapped("method_name"), ["_job_poll_issuing"])
         self.assertLessEqual(poll.eta, fields.Datetime.now())
+
+    def test_the_callback_runs_as_its_own_user_and_polls_as_the_submitter(self):
+        """No superuser: the callback's user reads a platform and finds a fapiao, nothing more;
+        the poll it asks for runs as the 开票员 who submitted the fapiao."""
+        issuer = new_role_user(self.env, "callback_issuer", self.company)
+        move = self.make_invoice()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        fapiao.with_user(issuer)._submit()
+        with in_transition():
+            fapiao.state = "issuing"
+        self.env["queue.job"].sudo().search(
+            [("model_name", "in", ("tax.fapiao", "tax.gateway.provider"))]
+        ).unlink()
+        self.push(self.provider, {"orderNo": fapiao.order_no})
+        poll = pending_jobs(self.env, fapiao)
+        self.assertEqual(poll.mapped("method_name"), ["_job_poll_issuing"])
+        self.assertEqual(poll.user_id, issuer)
+        self.assertEqual(poll.company_id, self.company)
+        caller = self.env.ref("tax_gateway.user_fapiao_callback")
+        self.assertFalse(caller.active)  # nobody logs in as it
+        self.assertFalse(caller._is_superuser() or caller._is_admin())
+        as_caller = self.env(user=caller, context={"allowed_company_ids": [self.company.id]})
+        self.assertEqual(
+            as_caller["tax.fapiao"].search([("order_no", "=", fapiao.order_no)]), fapiao
+        )
+        for model in ("tax.fapiao", "tax.gateway.provider", "queue.job", "account.move"):
+            with self.assertRaises(AccessError):
+                as_caller[model].check_access("write")
+        with self.assertRaises(AccessError):
+            as_caller["account.move"].check_access("read")
+        # a company made later is one the callback can serve too
+        other = self.env["res.company"].create({"name": "回调第二公司"})
+        self.assertIn(other, caller.company_ids)
 
     def test_unknown_or_garbage_callbacks_answer_the_same_and_do_nothing(self):
         jobs = self.env["queue.job"].sudo().search_count([])

@@ -1,8 +1,15 @@
 """Sensitive actions clicked in the web client go through Odoo's identity check (password)."""
 
-from odoo import Command
+import base64
+import os
+import time
+
+from odoo import Command, http
+from odoo.service import security
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.auth_totp.models.totp import TIMESTEP, hotp
 
 from .common import FapiaoCommon, WebClientMixin
 
@@ -116,3 +123,81 @@ class TestIdentityCheck(WebClientMixin, FapiaoCommon, HttpCase):
         self.company.invalidate_recordset()
         self.assertEqual(self.company.fapiao_identity_check_amount, 1.0)
         self.assertEqual(self.company.fapiao_bank_account, "工商银行 123")
+
+
+@tagged("post_install", "-at_install")
+class TestSecondFactor(WebClientMixin, FapiaoCommon, HttpCase):
+    """二次验证: where the company requires it, issuers and managers use Odoo's two-factor
+    authentication, and the identity check of the sensitive actions asks for the code."""
+
+    def enable_totp(self, user):
+        """The user turned two-factor authentication on and logged in with it (the test's
+        session is made as if the code had been given at login)."""
+        self.authenticate(user.login, user.login)
+        secret = base64.b32encode(os.urandom(20)).decode()
+        user.sudo().totp_secret = secret
+        self.env.flush_all()
+        self.session.session_token = security.compute_session_token(self.session, self.env)
+        http.root.session_store.save(self.session)
+        return secret
+
+    def draft(self, lines):
+        move = self.make_invoice(lines)
+        return self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+
+    def test_the_policy_follows_the_platform_s_environment_by_default(self):
+        self.assertEqual(self.company.fapiao_second_factor, "production")
+        provider = self.env["tax.gateway.provider"].create(
+            {"name": "诺诺", "company_id": self.company.id}
+        )
+        self.assertFalse(self.company._fapiao_second_factor_required())
+        provider.environment = "production"
+        self.assertTrue(self.company._fapiao_second_factor_required())
+        self.company.fapiao_second_factor = "never"
+        self.assertFalse(self.company._fapiao_second_factor_required())
+
+    def test_issuing_needs_two_factor_and_the_code_in_the_identity_check(self):
+        self.company.fapiao_second_factor = "always"
+        self.company.fapiao_identity_check_amount = 1000.0
+        small = self.draft([(self.product_apple, 10.0, 12.5)])
+        big = self.draft([(self.product_apple, 100.0, 12.5)])
+        self.authenticate(self.manager.login, self.manager.login)
+        with self.assertRaises(JsonRpcException) as refused, mute_logger("odoo.http"):
+            self.click(small, "action_submit")
+        self.assertEqual(str(refused.exception), "odoo.exceptions.UserError")
+        small.invalidate_recordset()
+        self.assertEqual(small.state, "draft")
+        # the manager turns on two-factor authentication
+        secret = self.enable_totp(self.manager)
+        self.assertFalse(self.click(small, "action_submit"))  # below the threshold: at once
+        small.invalidate_recordset()
+        self.assertEqual(small.state, "to_issue")
+        action = self.click(big, "action_submit")
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        wizard = (
+            self.env["res.users.identitycheck"].with_user(self.manager).browse(action["res_id"])
+        )
+        self.assertTrue(wizard.fapiao_totp_needed)
+        now = hotp(base64.b32decode(secret), int(time.time() / TIMESTEP))
+        for code in ("", "12 34 56" if now != 123456 else "65 43 21", "abcdef"):
+            with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+                self.answer(action["res_id"], self.manager.login, code)
+            big.invalidate_recordset()
+            self.assertEqual(big.state, "draft")
+        self.answer(action["res_id"], self.manager.login, f"{now:06d}")
+        big.invalidate_recordset()
+        self.assertEqual(big.state, "to_issue")
+
+    def test_without_the_requirement_the_password_is_enough(self):
+        self.company.fapiao_second_factor = "never"
+        self.company.fapiao_identity_check_amount = 1000.0
+        big = self.draft([(self.product_apple, 100.0, 12.5)])
+        self.enable_totp(self.manager)
+        action = self.click(big, "action_submit")
+        wizard = (
+            self.env["res.users.identitycheck"].with_user(self.manager).browse(action["res_id"])
+        )
+        self.assertFalse(wizard.fapiao_totp_needed)
+        self.answer(action["res_id"], self.manager.login)
+        big.invalidate_recordset()
+        self.assertEqual(big.state, "to_issue")

@@ -128,6 +128,36 @@ class TestOdooFlowsBureauLocks(FapiaoCommon):
             self.move.button_cancel()
         self.assertEqual(self.move.state, "posted")
 
+    def test_a_credit_note_typed_by_hand_cannot_skip_the_red_letter(self):
+        """However it is made (the form, or create over RPC), a credit note with no origin for
+        a customer with an issued fapiao does not post; made from the invoice, it waits for its
+        red letter; a customer without issued fapiao is not concerned."""
+        moves = self.clerk_env["account.move"]
+        typed = moves.create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.move.partner_id.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "折让", "quantity": 1, "price_unit": 10.0})
+                ],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "reverses no invoice"):
+            typed.action_post()
+        self.assertEqual(typed.state, "draft")
+        other = self.env["res.partner"].create({"name": "无发票客户", "is_company": True})
+        free = moves.create(
+            {
+                "move_type": "out_refund",
+                "partner_id": other.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "折让", "quantity": 1, "price_unit": 10.0})
+                ],
+            }
+        )
+        free.action_post()
+        self.assertEqual(free.state, "posted")
+
     def test_the_clerk_s_credit_note_waits_for_its_red_letter(self):
         credit = reverse(self.move)
         self.assertEqual(credit.state, "draft")

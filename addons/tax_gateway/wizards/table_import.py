@@ -94,6 +94,14 @@ class TaxGatewayTableImport(models.AbstractModel):
     def _import(self):
         report, refused = self._compare()
         self._apply(report)
+        self.env["tax.gateway.audit"]._append(
+            self,
+            "import",
+            detail=f"{self._name} {self.filename or ''}: "
+            f"{len(report.added)} added, {len(report.changed)} changed, {len(refused)} refused"[
+                :250
+            ],
+        )
         return self._show(report, refused, "done")
 
     def _import_title(self):

@@ -2,6 +2,7 @@ from odoo import _, models
 
 from odoo.addons.base.models.res_users import check_identity
 
+from ..models.tax_gateway_guarded_mixin import check_second_factor, second_factor
 from ..tg_core import buyers
 
 # tg_core.buyers keys → res.partner fields
@@ -87,8 +88,10 @@ class TaxBuyerImport(models.TransientModel):
             ),
         ]
 
+    @second_factor
     @check_identity
     def action_import(self):
+        check_second_factor(self.env, self.env.company)
         return self._import()
 
     def _apply(self, report):

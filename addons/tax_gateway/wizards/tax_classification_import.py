@@ -2,6 +2,7 @@ from odoo import _, api, models
 
 from odoo.addons.base.models.res_users import check_identity
 
+from ..models.tax_gateway_guarded_mixin import check_second_factor, second_factor
 from ..tg_core import money, tax_codes
 
 OPTIONAL = ("short_name", "default_rate", "policy_flag")
@@ -74,8 +75,10 @@ class TaxClassificationImport(models.TransientModel):
             ),
         ]
 
+    @second_factor
     @check_identity
     def action_import(self):
+        check_second_factor(self.env, self.env.company)
         return self._import()
 
     def _apply(self, report):

@@ -2,6 +2,10 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.base.models.res_users import check_identity
+from odoo.addons.tax_gateway.models.tax_gateway_guarded_mixin import (
+    check_second_factor,
+    second_factor,
+)
 from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
 from odoo.addons.tax_gateway.tg_core import money
 
@@ -49,6 +53,7 @@ class VehicleRiskMixin(models.AbstractModel):
     def _workflow_fields(self):
         return super()._workflow_fields() | {"vehicle_risk_state", "vehicle_risk_reasons"}
 
+    @second_factor
     @check_identity
     def action_vehicle_risk_unlock(self):
         return self._vehicle_risk_unlock()
@@ -57,6 +62,7 @@ class VehicleRiskMixin(models.AbstractModel):
     def _vehicle_risk_unlock(self):
         if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
             raise UserError(_("Only a Fapiao Manager may release a locked sale."))
+        check_second_factor(self.env, self.company_id)
         for record in self:
             if record.vehicle_risk_state != "locked":
                 raise UserError(_("%s is not locked.", record.display_name))
