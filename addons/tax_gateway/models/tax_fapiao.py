@@ -340,6 +340,16 @@ class TaxFapiao(models.Model):
         """One rule for the header and its lines: only drafts and failed fapiao change."""
         if any(f.state not in EDITABLE_STATES for f in self):
             raise UserError(_("Only draft or failed fapiao can be changed."))
+        held = self.filtered(lambda f: f.state == "failed" and f.error_retryable and f.order_no)
+        if held:
+            raise UserError(
+                _(
+                    "Fapiao %s failed at a step the platform retries (e.g. its seal): the "
+                    "platform keeps it under its business key, so only the same content can be "
+                    "issued again. Issue it again unchanged.",
+                    held[0].display_name,
+                )
+            )
 
     # --------------------------------------------------------------- actions
     def action_submit(self):

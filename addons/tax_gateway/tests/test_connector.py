@@ -12,6 +12,7 @@ from odoo.tests import tagged
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..models import tax_gateway_provider
+from ..models.tax_gateway_workflow import in_transition
 from ..sandbox.testing import free_port
 from ..tg_core.client import Config, NuonuoClient, PlatformError
 from .common import FapiaoCommon, pending_jobs, queued_methods, run_queued_jobs
@@ -375,6 +376,29 @@ class TestConnector(FapiaoCommon):
         self.assertNotEqual(fapiao.order_no, first_key)
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "issued")
+
+    def test_a_fapiao_the_platform_keeps_after_a_seal_failure_cannot_be_edited(self):
+        """签章失败 (24): the platform holds the fapiao under its business key and retries
+        the same content; an edit would make Odoo's record differ from the platform's."""
+        self.sandbox.fault("seal_fail", count=1)
+        fapiao = self.submit()
+        key = fapiao.order_no
+        self.run_jobs(fapiao)
+        self.assertEqual((fapiao.state, fapiao.error_code), ("failed", "24"))
+        self.assertTrue(fapiao.error_retryable)
+        self.assertEqual(fapiao.order_no, key)
+        for values in ({"remark": "改"}, {"buyer_name": "别的公司"}):
+            with self.assertRaisesRegex(UserError, "only the same content"):
+                fapiao.write(values)
+        with self.assertRaisesRegex(UserError, "only the same content"):
+            fapiao.line_ids[0].quantity = 1
+        fapiao.invalidate_recordset()
+        self.assertFalse(fapiao.remark)
+        # a refusal that drops the key (22) leaves the fapiao to correct
+        with in_transition():
+            fapiao._mark_failed("22", "开票失败", new_key=True)
+        fapiao.remark = "改"
+        self.assertEqual(fapiao.remark, "改")
 
     def test_bad_document_signature_is_not_archived(self):
         self.sandbox.fault("bad_signature", count=1)
