@@ -369,7 +369,7 @@ class AccountMove(models.Model):
         orphans = self.filtered(lambda m: m.move_type in refund_types and not m.reversed_entry_id)
         if not orphans:
             return
-        invoice_types = [t for t, refund in self._fapiao_refund_types().items()]
+        invoice_types = list(self._fapiao_refund_types())
         # reason: the bureau's lock holds for users without fapiao rights (see _bureau_fapiao)
         fapiao = self.env["tax.fapiao"].sudo()
         for move in orphans:
