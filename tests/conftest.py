@@ -18,6 +18,15 @@ from sandbox.testing import SandboxProcess  # noqa: E402
 
 @pytest.fixture
 def sandbox(tmp_path):
+    """The sandbox as the platform is: no /health, tokens on their own host (localhost)."""
+    proc = SandboxProcess(tmp_path / "sandbox", platform_like=True).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def sandbox_with_health(tmp_path):
+    """The sandbox with its conveniences (/health, one host), as the demo and Docker run it."""
     proc = SandboxProcess(tmp_path / "sandbox").start()
     yield proc
     proc.stop()

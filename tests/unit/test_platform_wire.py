@@ -3,10 +3,12 @@
 import threading
 import time
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
+import requests
 from sandbox.testing import SandboxProcess
-from tg_core import einvoice, signature
+from tg_core import einvoice, nuonuo, signature
 from tg_core.client import (
     DONE,
     FAILED,
@@ -25,6 +27,7 @@ BUYER = "91310000MA1FL0001R"
 def make_client(sandbox, **overrides):
     values = dict(
         base_url=sandbox.url,
+        token_url=sandbox.token_url,
         app_key=sandbox.APP_KEY,
         app_secret=sandbox.APP_SECRET,
         user_tax=SELLER,
@@ -309,7 +312,7 @@ def test_expired_server_certificate_is_refused(sandbox):
     sandbox.fault("expired_cert", count=5)
     client = make_client(sandbox)
     with pytest.raises(PlatformError) as err:
-        client.health()
+        client.ping()
     assert err.value.code == "TLS"
 
 
@@ -340,11 +343,16 @@ def test_diagnostics_report_every_step(sandbox):
 
     report = diagnose(make_client(sandbox))
     assert report["ok"], report
-    assert [s["step"] for s in report["steps"]] == ["dns", "tcp", "tls", "auth", "health"]
+    assert [s["step"] for s in report["steps"]] == ["dns", "tcp", "tls", "auth", "call"]
     assert 800 <= report["cert_days"] <= 825
-    assert report["health"]["status"] == "ok"
+    assert "token issued by localhost" in report["steps"][3]["detail"]
     bad = diagnose(make_client(sandbox, app_secret="wrong"))
     assert not bad["ok"] and bad["steps"][-1]["step"] == "auth"
+    # a token held is kept (tokens are scarce) and proven by the call
+    client = make_client(sandbox)
+    client.fetch_token()
+    again = diagnose(client)
+    assert again["ok"] and again["steps"][3]["detail"] == "token held"
 
 
 def test_exponent_notation_is_refused(sandbox):
@@ -364,7 +372,8 @@ def test_result_pushed_to_the_callback_url(sandbox):
 
     class Receiver(http.server.BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server API)
-            pushed.put(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            pushed.put((self.headers["Content-Type"], body))
             self.send_response(200)
             self.end_headers()
 
@@ -377,10 +386,18 @@ def test_result_pushed_to_the_callback_url(sandbox):
         order = make_order()
         order["callBackUrl"] = f"http://127.0.0.1:{receiver.server_address[1]}/cb"
         result = make_client(sandbox).issue(order)
-        body = pushed.get(timeout=10)
-        assert body["orderNo"] == order["orderNo"]
-        assert body["serialNo"] == result.serial
-        assert body["status"] == DONE and len(body["allElectronicInvoiceNumber"]) == 20
+        content_type, body = pushed.get(timeout=10)
+        # the documented shape: a form of operater, orderno and content (a JSON text)
+        assert nuonuo.callback_order_no(content_type, nuonuo.parse_form(body)) == order["orderNo"]
+        form = parse_qs(body.decode())
+        assert form["operater"] == ["callback"]
+        content = json.loads(form["content"][0])
+        assert content["c_status"] == "1" and content["c_fpqqlsh"] == result.serial
+        # what is not a result push names no business key
+        assert nuonuo.callback_order_no("application/json", {"orderno": "X"}) == ""
+        other = nuonuo.parse_form(body.replace(b"callback", b"other"))
+        assert nuonuo.callback_order_no(content_type, other) == ""
+        assert nuonuo.parse_form(b"\xff") == {}
     finally:
         receiver.shutdown()
 
@@ -403,3 +420,17 @@ def test_invoice_list_by_period(sandbox):
         now + datetime.timedelta(hours=1), now + datetime.timedelta(hours=2)
     )
     assert later == []
+
+
+def test_the_platform_has_no_health_and_serves_tokens_on_its_own_host(sandbox):
+    """As on Nuonuo (open.nuonuo.com for tokens, sdk.nuonuo.com for services): the tests'
+    sandbox has no /health, answers tokens on localhost only and services elsewhere only."""
+    assert requests.get(f"{sandbox.url}/health", verify=sandbox.ca, timeout=5).status_code == 404
+    with pytest.raises(PlatformError):  # a token asked of the services host
+        make_client(sandbox, token_url="").fetch_token()
+    client = make_client(sandbox)
+    assert client.ping() > 0  # reachability, token, signature: a real call, nothing changed
+    assert client.token and issued_count(sandbox) == 0
+    with pytest.raises(PlatformError) as refused:
+        make_client(sandbox, app_secret="wrong").ping()
+    assert refused.value.code == "070101"

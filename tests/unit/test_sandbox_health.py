@@ -12,7 +12,8 @@ from sandbox.testing import SERVER, SandboxProcess
 from tg_core.client import Config, NuonuoClient, PlatformError
 
 
-def test_health_over_verified_tls(sandbox):
+def test_health_over_verified_tls(sandbox_with_health):
+    sandbox = sandbox_with_health
     answer = requests.get(f"{sandbox.url}/health", verify=sandbox.ca, timeout=5)
     assert answer.status_code == 200
     body = answer.json()
@@ -76,15 +77,15 @@ def test_mutual_tls_requires_client_certificate(tmp_path):
         # the platform client (its own TLS context) presents the certificate it is given
         values = dict(
             base_url=proc.url,
-            app_key="k",
-            app_secret="s",
+            app_key=proc.APP_KEY,
+            app_secret=proc.APP_SECRET,
             user_tax="91110000600037341L",
             ca_bundle=proc.ca,
             max_attempts=1,
         )
-        assert NuonuoClient(Config(client_cert=cert, **values)).health()["status"] == "ok"
+        assert NuonuoClient(Config(client_cert=cert, **values)).fetch_token()
         with pytest.raises(PlatformError) as refused:
-            NuonuoClient(Config(**values)).health()
+            NuonuoClient(Config(**values)).fetch_token()
         assert refused.value.code in ("TLS", "NETWORK")
     finally:
         proc.stop()
@@ -114,7 +115,8 @@ def test_malformed_requests_are_refused(sandbox, data):
     assert raw_request(sandbox, data).split(" ", 2)[1] in ("400", "431")
 
 
-def test_headers_are_read_whatever_their_case(sandbox):
+def test_headers_are_read_whatever_their_case(sandbox_with_health):
+    sandbox = sandbox_with_health
     answer = raw_request(
         sandbox, b"GET /health HTTP/1.1\r\nhOsT: 127.0.0.1\r\nCONNECTION: close\r\n\r\n"
     )
@@ -165,7 +167,7 @@ def test_client_refuses_a_platform_below_tls_1_2(sandbox):
             )
         )
         with pytest.raises(PlatformError) as refused:
-            client.health()
+            client.fetch_token()
         assert refused.value.code == "TLS"
         adapter = client.session.get_adapter(f"https://127.0.0.1:{port}")
         context = adapter.poolmanager.connection_pool_kw["ssl_context"]

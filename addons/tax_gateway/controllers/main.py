@@ -1,10 +1,11 @@
 import ipaddress
-import json
 import logging
 
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
+
+from ..tg_core import nuonuo
 
 _logger = logging.getLogger(__name__)
 # A platform's result notice is a few hundred bytes; anything much larger is not one.
@@ -48,11 +49,10 @@ class TaxGatewayCallback(http.Controller):
             return request.make_json_response(
                 {"code": "E9999", "describe": "too large"}, status=413
             )
-        try:
-            payload = json.loads(request.httprequest.get_data() or b"{}")
-            order_no = str(payload.get("orderNo") or "")[:20] if isinstance(payload, dict) else ""
-        except (ValueError, UnicodeDecodeError):
-            order_no = ""
+        # a form: werkzeug has parsed it already (Odoo reads a form's fields as parameters)
+        order_no = nuonuo.callback_order_no(
+            request.httprequest.content_type, request.httprequest.form
+        )
         if order_no:
             # the platform calls without a user: its callback runs as a user of its own, who
             # may read a platform and find a fapiao, nothing more

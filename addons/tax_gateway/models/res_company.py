@@ -95,7 +95,7 @@ class ResCompany(models.Model):
             {
                 "name": "诺诺（沙箱）",
                 "company_id": self.id,
-                "environment": "sandbox",
+                "environment": "test",
                 "base_url": config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
                 "ca_bundle": config.get("fapiao_sandbox_ca") or False,
                 "poll_interval": 2,

@@ -8,9 +8,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config, ormcache
 
+from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import breaker, diagnostics, money, ratelimit
+from ..tg_core import breaker, diagnostics, money, nuonuo, ratelimit
 from ..tg_core.client import QUERY_BATCH, Config, NuonuoClient, PlatformError, shared_session
 from ..tg_core.diagnostics import diagnose
 from ..tg_core.export import pending_xlsx
@@ -55,6 +56,7 @@ class TaxGatewayProvider(models.Model):
         "dialect",
         "environment",
         "base_url",
+        "token_url",
         "ca_bundle",
         "client_cert_path",
         "client_key_path",
@@ -85,17 +87,32 @@ class TaxGatewayProvider(models.Model):
     )
     dialect = fields.Selection([("nuonuo", "Nuonuo")], required=True, default="nuonuo")
     environment = fields.Selection(
-        [("sandbox", "Sandbox"), ("production", "Production")],
+        [
+            ("production", "Production"),
+            ("sandbox", "Platform Sandbox"),
+            ("test", "Test Platform (bundled)"),
+        ],
         required=True,
-        default="sandbox",
+        default="test",
         tracking=True,
+        help="Production and Platform Sandbox: the platform's published addresses (tokens and "
+        "services are on different hosts). Test Platform: the sandbox platform shipped with "
+        "this product, at the URL below; nothing issued there has legal value.",
     )
     base_url = fields.Char(
-        string="Base URL",
-        required=True,
+        string="Platform URL",
         tracking=True,
         default=lambda self: config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
+        help="Scheme, host and port of the platform's services, e.g. a proxy. Empty: the "
+        "environment's published address. Required for the Test Platform.",
     )
+    token_url = fields.Char(
+        string="Token URL",
+        tracking=True,
+        help="Full address of the token service. Empty: the environment's published one "
+        "(the Test Platform: its own /accessToken).",
+    )
+    endpoint_summary = fields.Char(compute="_compute_endpoint_summary", string="Addresses in Use")
     ca_bundle = fields.Char(
         string="CA Bundle Path",
         default=lambda self: config.get("fapiao_sandbox_ca") or False,
@@ -203,14 +220,35 @@ class TaxGatewayProvider(models.Model):
         string="Burst", default=20, help="Calls that may go out at once after a quiet period."
     )
 
-    @api.constrains("base_url")
+    @api.constrains("environment", "base_url", "token_url")
     def _check_base_url(self):
         """Signed calls and their secrets go over TLS only."""
         for provider in self:
-            if not (provider.base_url or "").lower().startswith("https://"):
-                raise ValidationError(
-                    _("The platform's URL must start with https:// (%s).", provider.base_url)
-                )
+            if provider.environment == "test" and not provider.base_url:
+                raise ValidationError(_("The Test Platform needs its URL."))
+            for url in filter(None, (provider.base_url, provider.token_url)):
+                if not url.lower().startswith("https://"):
+                    raise ValidationError(
+                        _("The platform's URL must start with https:// (%s).", url)
+                    )
+
+    @api.depends("environment", "base_url", "token_url")
+    def _compute_endpoint_summary(self):
+        for provider in self:
+            try:
+                found = provider._endpoints()
+            except ValueError:
+                provider.endpoint_summary = False
+                continue
+            provider.endpoint_summary = (
+                f"{found.base_url}{nuonuo.SERVICES_PATH} · {found.token_url}"
+            )
+
+    def _endpoints(self):
+        """Where this provider's platform is (the dialect's published addresses, or the
+        overrides)."""
+        self.ensure_one()
+        return nuonuo.endpoints(self.environment, self.base_url, self.token_url)
 
     @api.constrains("document_hosts", "max_document_mb")
     def _check_document_hosts(self):
@@ -325,7 +363,9 @@ class TaxGatewayProvider(models.Model):
         token = self._decrypt_secret("access_token") or None
         if secret.token_expires and secret.token_expires < fields.Datetime.now():
             token = None
-        base_url = self.base_url.rstrip("/")
+        where = self._endpoints()
+        base_url = where.base_url
+        extra_hosts = tuple((self.document_hosts or "").replace(",", " ").lower().split())
         # the company's tax ID alone: reading company.vat loads every column of its partner,
         # which nothing else in an issuing job reads (a millisecond of every job)
         partner = self.company_id.partner_id
@@ -333,16 +373,17 @@ class TaxGatewayProvider(models.Model):
         return NuonuoClient(
             Config(
                 base_url=base_url,
+                token_url=where.token_url,
                 app_key=secret.app_key or "",
                 app_secret=self._decrypt_secret("app_secret")
-                or (SANDBOX_APP_SECRET if self.environment == "sandbox" else ""),
+                or (SANDBOX_APP_SECRET if self.environment == "test" else ""),
                 user_tax=partner.vat or "",
                 ca_bundle=self.ca_bundle or True,
                 client_cert=cert,
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,
                 max_attempts=max(1, self.max_attempts),
-                document_hosts=tuple((self.document_hosts or "").replace(",", " ").lower().split()),
+                document_hosts=where.document_hosts + extra_hosts,
                 max_document_bytes=max(1, self.max_document_mb or 20) * 1024 * 1024,
             ),
             token=token,
@@ -554,15 +595,16 @@ class TaxGatewayProvider(models.Model):
                 provider._probe()
 
     def _probe(self):
-        """Health, authentication and a signed service call; back online on success, the
-        backlog woken in order."""
+        """A real signed call that changes nothing (the platform has no health route):
+        host, TLS, token, signature and the service must all answer. Back online on success,
+        the backlog woken in order."""
         self.ensure_one()
         self.last_probe = fields.Datetime.now()
         client = self._client()
         client.on_call = None  # probes are not business calls: they do not feed the breaker
         try:
-            # health, then a signed business call (the credit line): the whole path must answer
-            healthy = client.health().get("status") == "ok" and bool(client.credit_line())
+            client.ping()
+            healthy = True
         except PlatformError as err:
             _logger.info("probe of %s failed: %s", self.name, err)
             healthy = False
@@ -570,7 +612,7 @@ class TaxGatewayProvider(models.Model):
             self._go_online()
         return healthy
 
-    def _go_online(self):
+    def _go_online(self, by_hand=False):
         was = self.offline_since
         self.write({"state": "online", "offline_since": False, "offline_reason": False})
         jobs = (
@@ -588,13 +630,38 @@ class TaxGatewayProvider(models.Model):
         jobs.write(
             {"eta": False}
         )  # in the order they were queued (the channel sends one at a time)
-        self.message_post(
-            body=_(
-                "Platform back online (offline since %(since)s); %(count)s waiting job(s) resume.",
-                since=was,
-                count=len(jobs),
-            )
+        body = _(
+            "Platform back online (offline since %(since)s); %(count)s waiting job(s) resume.",
+            since=was,
+            count=len(jobs),
         )
+        if by_hand:
+            body = _("%(note)s Put back by %(user)s.", note=body, user=self.env.user.name)
+        # reason: the connector's own note (posted as OdooBot, like the one that took it
+        # offline): a manager putting it back needs no e-mail address; who did is audited
+        self.sudo().message_post(body=body)
+
+    def action_back_online(self):
+        """A manager puts the platform back online by hand (the platform answers, whatever the
+        heartbeat said): the waiting fapiao go out in order; if the platform still fails, the
+        breaker opens again on its own. Audited, after the password."""
+        self.ensure_one()
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager may put the platform back online."))
+        if self.state != "offline":
+            raise UserError(_("Platform %s is not offline.", self.name))
+        return self._back_online_checked()
+
+    @check_identity
+    def _back_online_checked(self):
+        self.ensure_one()
+        if self.state != "offline":  # put back meanwhile, by a probe or another manager
+            return True
+        self.env["tax.gateway.audit"]._append(
+            self, "back_online", detail=(self.offline_reason or "")[:250]
+        )
+        self._go_online(by_hand=True)
+        return True
 
     def action_probe(self):
         self.ensure_one()

@@ -11,6 +11,7 @@ import re
 import secrets
 import threading
 import time
+import urllib.parse
 import urllib.request
 from decimal import Decimal, InvalidOperation
 
@@ -118,17 +119,35 @@ class Platform(RedForms):
         return envelope(OK, "", {"invoiceSerialNum": serial})
 
     def _call_back(self, url, tax_num, serial, delay):
-        """Push the result to the seller's callBackUrl once the invoice is ready, like the
-        platform does: a hint only, sent once, its failure ignored. [U] the real payload's
-        shape; here a JSON object with the fields of queryInvoiceResult's row."""
+        """Push the result to the seller's callBackUrl once the invoice is ready, as the
+        platform does (回传开票结果对接文档 v1.0.8): a FORM POST of operater=callback, orderno
+        and content, a JSON text whose c_status is 1 完成, 2 失败 or 3 签章失败. Sent once, its
+        failure ignored. [U] the other keys of content: the few below."""
 
         def push():
             row = self.store.one(
                 "SELECT * FROM invoices WHERE tax_num = ? AND serial = ?", (tax_num, serial)
             )
-            body = json.dumps(self._result_of(row), ensure_ascii=False).encode("utf-8")
+            result = self._result_of(row)
+            content = {
+                "c_orderno": row["order_no"],
+                "c_fpqqlsh": row["serial"],
+                "c_status": {"2": "1", "22": "2", "24": "3"}.get(result["status"], "2"),
+                "c_fphm": result.get("allElectronicInvoiceNumber") or "",
+                "c_jshj": row["total"],
+            }
+            body = urllib.parse.urlencode(
+                {
+                    "operater": "callback",
+                    "orderno": row["order_no"],
+                    "content": json.dumps(content, ensure_ascii=False),
+                }
+            ).encode("utf-8")
             request = urllib.request.Request(
-                url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+                url,
+                data=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+                method="POST",
             )
             try:
                 urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 (configured URL)

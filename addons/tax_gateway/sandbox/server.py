@@ -139,9 +139,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
             pass
 
     # -------------------------------------------------------------- routes
+    def _host(self):
+        return (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+
+    def _on_token_host(self):
+        """With --token-host, tokens are served on that host name only and services only on
+        the others, as on the platform (open.nuonuo.com against sdk.nuonuo.com)."""
+        return self._host() == self.server.token_host if self.server.token_host else None
+
     def do_GET(self):  # noqa: N802 (http.server API)
         path = urlsplit(self.path).path
-        if path == "/health":
+        if path == "/health" and self.server.health:  # a convenience: the platform has none
             self._send(
                 200,
                 {
@@ -172,9 +180,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server API)
         parts = urlsplit(self.path)
         body = self._body()
-        if parts.path == nuonuo.TOKEN_PATH:
+        on_token_host = self._on_token_host()
+        if parts.path == nuonuo.TOKEN_PATH and on_token_host is not False:
             self._access_token(body)
-        elif parts.path == nuonuo.SERVICES_PATH:
+        elif parts.path == nuonuo.SERVICES_PATH and not on_token_host:
             self._services(parse_qs(parts.query), body)
         elif parts.path == "/admin/faults":
             self._admin_faults(body)
@@ -328,8 +337,12 @@ class SandboxServer(ThreadingHTTPServer):
         app_secret="sandbox-app-secret",
         issue_delay=0.0,
         credit_line="10000000.00",
+        health=True,
+        token_host=None,
     ):
         super().__init__(address, SandboxHandler)
+        self.health = health
+        self.token_host = (token_host or "").lower() or None
         self.data_dir = pathlib.Path(data_dir)
         self.verbose = verbose
         self.started = time.monotonic()
@@ -443,6 +456,15 @@ def main(argv=None):
         help="seconds an invoice stays in status 20 (开票中) before it is issued",
     )
     parser.add_argument("--credit-line", default="10000000.00", help="monthly 发票总额度")
+    parser.add_argument(
+        "--no-health",
+        action="store_true",
+        help="no /health route (the platform has none; the tests run without it)",
+    )
+    parser.add_argument(
+        "--token-host",
+        help="serve tokens on this host name only, and services only on the others",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -454,6 +476,8 @@ def main(argv=None):
         args.app_secret,
         args.issue_delay,
         args.credit_line,
+        health=not args.no_health,
+        token_host=args.token_host,
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

@@ -3,6 +3,7 @@
 import os
 import pathlib
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -24,15 +25,24 @@ class SandboxProcess:
     APP_KEY = "sandbox-app-key"
     APP_SECRET = "sandbox-app-secret"
 
-    def __init__(self, data_dir, extra=(), port=None):
+    def __init__(self, data_dir, extra=(), port=None, platform_like=False):
+        """``platform_like``: without the sandbox's conveniences (no /health; tokens on
+        their own host, ``localhost``, and services on ``127.0.0.1``), as on the platform."""
         self.data_dir = pathlib.Path(data_dir)
         self.port = port or free_port()
         self.extra = list(extra)
+        if platform_like:
+            self.extra += ["--no-health", "--token-host", "localhost"]
+        self.token_host = "localhost" if platform_like else "127.0.0.1"
         self.proc = None
 
     @property
     def url(self):
         return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def token_url(self):
+        return f"https://{self.token_host}:{self.port}/accessToken"
 
     @property
     def ca(self):
@@ -59,12 +69,25 @@ class SandboxProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(self.proc.stdout.read().decode())
-            try:
-                requests.get(f"{self.url}/health", verify=self.ca, timeout=1)
+            if self._serving():
                 return self
-            except (requests.ConnectionError, OSError):
-                time.sleep(0.1)
+            time.sleep(0.1)
         raise RuntimeError("sandbox did not start")
+
+    def _serving(self):
+        """A TLS handshake succeeds: certificates written and requests served (no route is
+        needed; the platform has no health route)."""
+        if not pathlib.Path(self.ca).exists():
+            return False
+        context = ssl.create_default_context(cafile=self.ca)
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as raw:
+                with context.wrap_socket(raw, server_hostname="127.0.0.1"):
+                    return True
+        except ssl.SSLError:
+            return "--mtls" in self.extra  # it asks for a client certificate: it serves
+        except OSError:
+            return False
 
     def _admin(self, path, spec):
         answer = requests.post(

@@ -72,13 +72,18 @@ class FapiaoCommon(SandboxRequestsMixin, AccountTestInvoicingCommon):
         provider on it, as ``cls.sandbox`` and ``cls.provider``."""
         from ..sandbox.testing import SandboxProcess
 
-        cls.sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        # as the platform is: no /health, tokens on a host of their own
+        cls.sandbox = SandboxProcess(
+            tempfile.mkdtemp(prefix="fapiao-sandbox-"), platform_like=True
+        ).start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.provider = cls.env["tax.gateway.provider"].create(
             {
                 "name": "Sandbox",
                 "company_id": cls.company.id,
+                "environment": "test",
                 "base_url": cls.sandbox.url,
+                "token_url": cls.sandbox.token_url,
                 "ca_bundle": cls.sandbox.ca,
                 "app_key": cls.sandbox.APP_KEY,
                 "app_secret": cls.sandbox.APP_SECRET,

@@ -1,6 +1,7 @@
 """The platform's callback is a hint: it schedules a query, it never changes a fapiao itself."""
 
 import json
+from urllib.parse import urlencode
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
@@ -8,6 +9,8 @@ from odoo.tests import HttpCase, tagged
 
 from ..models.tax_gateway_workflow import in_transition
 from .common import FapiaoCommon, new_role_user, pending_jobs
+
+FORM = "application/x-www-form-urlencoded"
 
 
 @tagged("post_install", "-at_install")
@@ -18,11 +21,21 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
             {"name": "诺诺", "company_id": self.company.id, "use_callback": True}
         )
 
-    def push(self, provider, payload):
+    def push(self, provider, order_no, content=None, raw=None, content_type=FORM):
+        """The platform's result push: a form of operater=callback, orderno and content (a
+        JSON text), or ``raw`` bytes."""
+        if raw is None:
+            raw = urlencode(
+                {
+                    "operater": "callback",
+                    "orderno": order_no,
+                    "content": json.dumps(content or {"c_status": "1"}, ensure_ascii=False),
+                }
+            )
         answer = self.url_open(
             f"/tax_gateway/callback/{provider.id}",
-            data=payload if isinstance(payload, bytes) else json.dumps(payload),
-            headers={"Content-Type": "application/json"},
+            data=raw,
+            headers={"Content-Type": content_type},
         )
         self.assertEqual(answer.status_code, 200)
         self.assertEqual(answer.json(), {"code": "E0000", "describe": ""})
@@ -39,10 +52,7 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
             fapiao.state = "issuing"
         self.env["queue.job"].sudo().search([("model_name", "=", "tax.fapiao")]).unlink()
         self.provider._enqueue_poll()  # the platform's poll, waiting for its interval
-        self.push(
-            self.provider,
-            {"orderNo": fapiao.order_no, "status": "2", "allElectronicInvoiceNumber": "2" * 20},
-        )
+        self.push(self.provider, fapiao.order_no, {"c_status": "1", "c_fphm": "2" * 20})
         fapiao.invalidate_recordset()
         self.assertEqual(fapiao.state, "issuing")
         self.assertFalse(fapiao.number)
@@ -63,7 +73,7 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         self.env["queue.job"].sudo().search(
             [("model_name", "in", ("tax.fapiao", "tax.gateway.provider"))]
         ).unlink()
-        self.push(self.provider, {"orderNo": fapiao.order_no})
+        self.push(self.provider, fapiao.order_no)
         poll = pending_jobs(self.env, fapiao)
         self.assertEqual(poll.mapped("method_name"), ["_job_poll_issuing"])
         self.assertEqual(poll.user_id, issuer)
@@ -86,9 +96,15 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
 
     def test_unknown_or_garbage_callbacks_answer_the_same_and_do_nothing(self):
         jobs = self.env["queue.job"].sudo().search_count([])
-        self.push(self.provider, {"orderNo": "TGUNKNOWN"})
-        self.push(self.provider, b"\xff not json")
-        self.push(self.provider.browse(999999), {"orderNo": "TGUNKNOWN"})
+        self.push(self.provider, "TGUNKNOWN")
+        self.push(self.provider, None, raw=b"\xff not a form")
+        self.push(self.provider.browse(999999), "TGUNKNOWN")
+        # a body in another shape than the platform's names nothing, even a real key
+        fapiao = self.issuing_fapiao()
+        jobs = self.env["queue.job"].sudo().search_count([])
+        body = json.dumps({"orderNo": fapiao.order_no})
+        self.push(self.provider, None, raw=body, content_type="application/json")
+        self.push(self.provider, None, raw=urlencode({"operater": "x", "orderno": fapiao.order_no}))
         self.assertEqual(self.env["queue.job"].sudo().search_count([]), jobs)
 
     def queued_polls(self):
@@ -107,11 +123,13 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
 
     def test_a_body_above_the_cap_is_refused_unread(self):
         fapiao = self.issuing_fapiao()
-        body = json.dumps({"orderNo": fapiao.order_no, "padding": "x" * 70_000})
+        body = urlencode(
+            {"operater": "callback", "orderno": fapiao.order_no, "content": "x" * 70_000}
+        )
         answer = self.url_open(
             f"/tax_gateway/callback/{self.provider.id}",
             data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": FORM},
         )
         self.assertEqual(answer.status_code, 413)
         self.assertEqual(self.queued_polls(), 0)
@@ -119,10 +137,10 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
     def test_a_callback_from_outside_the_allow_list_is_ignored(self):
         fapiao = self.issuing_fapiao()
         self.provider.callback_allowed_ips = "203.0.113.0/24"
-        self.push(self.provider, {"orderNo": fapiao.order_no})  # the test client is 127.0.0.1
+        self.push(self.provider, fapiao.order_no)  # the test client is 127.0.0.1
         self.assertEqual(self.queued_polls(), 0)
         self.provider.callback_allowed_ips = "203.0.113.0/24, 127.0.0.1"
-        self.push(self.provider, {"orderNo": fapiao.order_no})
+        self.push(self.provider, fapiao.order_no)
         self.assertEqual(self.queued_polls(), 1)
         with self.assertRaisesRegex(ValidationError, "not an IP address"):
             self.provider.callback_allowed_ips = "platform.example.com"

@@ -50,6 +50,7 @@ class TestConnector(FapiaoCommon):
         return NuonuoClient(
             Config(
                 base_url=self.sandbox.url,
+                token_url=self.sandbox.token_url,
                 app_key=self.sandbox.APP_KEY,
                 app_secret=self.sandbox.APP_SECRET,
                 user_tax=self.company.vat,
@@ -550,8 +551,27 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(action["params"]["type"], "success", self.provider.last_check_report)
         self.assertTrue(self.provider.last_check_ok)
         self.assertGreater(self.provider.cert_days_left, 700)
-        for step in ("DNS", "TCP", "TLS", "AUTH", "HEALTH"):
+        # the platform has no health route (nor has this sandbox): a signed call proves it
+        for step in ("DNS", "TCP", "TLS", "AUTH", "CALL"):
             self.assertIn(step, self.provider.last_check_report)
+
+    def test_each_environment_uses_the_platform_s_published_addresses(self):
+        provider = self.provider.sudo()  # reason: the secrets are group_system fields
+        provider.write({"environment": "production", "base_url": False, "token_url": False})
+        config = provider._client().config
+        self.assertEqual(
+            (config.base_url, config.token_url, config.app_secret),
+            ("https://sdk.nuonuo.com", "https://open.nuonuo.com/accessToken", "sandbox-app-secret"),
+        )
+        provider.write({"environment": "sandbox", "app_secret_enc": False})
+        config = provider._client().config
+        self.assertEqual(config.base_url, "https://sandbox.nuonuocs.cn")
+        self.assertEqual(config.app_secret, "", "only the bundled test platform lends a secret")
+        self.assertIn(".nntest.cn", config.document_hosts)
+        with self.assertRaises(ValidationError):
+            provider.write({"environment": "test"})  # without its URL
+        with self.assertRaises(ValidationError):
+            provider.write({"token_url": "http://open.nuonuo.com/accessToken"})
 
     def test_database_copy_falls_back_to_sandbox(self):
         from odoo.modules.neutralize import neutralize_database
@@ -573,8 +593,8 @@ class TestConnector(FapiaoCommon):
         self.provider.invalidate_recordset()
         copy = self.provider.sudo()
         self.assertEqual(
-            (copy.environment, copy.base_url, copy.use_callback),
-            ("sandbox", "https://127.0.0.1:8443", False),
+            (copy.environment, copy.base_url, copy.token_url, copy.use_callback),
+            ("test", "https://127.0.0.1:8443", False, False),
         )
         self.assertEqual(
             (copy.app_key, copy.app_secret_enc, copy.access_token_enc, copy.client_cert_path),

@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.auth_totp.models.totp import TIMESTEP, hotp
 
-from .common import FapiaoCommon, WebClientMixin
+from .common import FapiaoCommon, WebClientMixin, new_role_user
 
 NUMBER = "26312000000000000077"
 
@@ -91,6 +91,43 @@ class TestIdentityCheck(WebClientMixin, FapiaoCommon, HttpCase):
         self.save(provider, {"base_url": "https://127.0.0.1:2"})
         provider.invalidate_recordset()
         self.assertEqual(provider.base_url, "https://127.0.0.1:2")
+
+    def test_back_online_by_hand_needs_a_manager_and_the_password(self):
+        provider = self.env["tax.gateway.provider"].create(
+            {"name": "诺诺", "company_id": self.company.id, "base_url": "https://127.0.0.1:1"}
+        )
+        with self.assertLogs("odoo.addons.tax_gateway.models.tax_gateway_provider", "WARNING"):
+            provider._go_offline(("unreachable", 3))
+        issuer = new_role_user(self.env, "back_online_issuer", self.company)
+        self.authenticate(issuer.login, issuer.login)
+        with self.assertRaises(JsonRpcException) as refused, mute_logger("odoo.http"):
+            self.click(provider, "action_back_online")
+        self.assertEqual(str(refused.exception), "odoo.exceptions.UserError")
+        self.authenticate(self.manager.login, self.manager.login)
+        action = self.click(provider, "action_back_online")
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        provider.invalidate_recordset()
+        self.assertEqual(provider.state, "offline")
+        self.answer(action["res_id"], self.manager.login)
+        provider.invalidate_recordset()
+        self.assertEqual(provider.state, "online")
+        entry = (
+            self.env["tax.gateway.audit"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", provider._name),
+                    ("res_id", "=", provider.id),
+                    ("action", "=", "back_online"),
+                ]
+            )
+        )
+        self.assertEqual(len(entry), 1)
+        self.assertEqual(entry.user_id, self.manager)
+        self.assertIn("unreachable", entry.detail)
+        self.assertTrue(
+            provider.message_ids.filtered(lambda m: f"Put back by {self.manager.name}" in m.body)
+        )
 
     def test_fapiao_settings_need_the_password(self):
         self.manager.groups_id = [Command.link(self.env.ref("base.group_system").id)]

@@ -53,10 +53,11 @@ class PlatformError(Exception):
 
 @dataclass
 class Config:
-    base_url: str
+    base_url: str  # the services host (nuonuo.endpoints)
     app_key: str
     app_secret: str
     user_tax: str
+    token_url: str = ""  # empty: base_url + TOKEN_PATH (the bundled test platform)
     ca_bundle: str | bool = True
     client_cert: tuple | None = None
     connect_timeout: float = 5.0
@@ -131,7 +132,7 @@ class RedFormResult:
 class PlatformClient:
     """What the Odoo layer relies on; one implementation per platform dialect."""
 
-    def health(self):
+    def ping(self):
         raise NotImplementedError
 
     def issue(self, order):
@@ -201,17 +202,25 @@ class NuonuoClient(PlatformClient):
             sent = "NewConnectionError" not in repr(err)
             raise PlatformError("NETWORK", str(err), transient=True, unknown=sent) from err
 
-    def health(self):
+    def ping(self):
+        """Prove the whole path (host, TLS, token, signature, the service) with a real call
+        that changes nothing: the result of a business key nobody used must be "not found".
+        The platform has no health route. Returns the round trip in milliseconds."""
         start = time.perf_counter()
-        answer = self._request("GET", f"{self.config.base_url}/health")
-        body = self._json(answer)
-        body["latency_ms"] = round((time.perf_counter() - start) * 1000, 1)
-        return body
+        envelope = self.call(
+            "nuonuo.OpeMplatform.queryInvoiceResult", {"orderNos": [new_order_no()]}
+        )
+        code = envelope["code"]
+        if code not in ("E0000", NOT_FOUND):
+            raise PlatformError(
+                code, envelope.get("describe", ""), transient=code in TRANSIENT_CODES
+            )
+        return round((time.perf_counter() - start) * 1000, 1)
 
     def fetch_token(self):
         answer = self._request(
             "POST",
-            f"{self.config.base_url}{nuonuo.TOKEN_PATH}",
+            self.config.token_url or f"{self.config.base_url}{nuonuo.TOKEN_PATH}",
             data={
                 "client_id": self.config.app_key,
                 "client_secret": self.config.app_secret,

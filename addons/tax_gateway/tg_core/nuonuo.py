@@ -10,9 +10,55 @@ import hashlib
 import hmac
 import secrets
 import string
+from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 SERVICES_PATH = "/open/v1/services"
 TOKEN_PATH = "/accessToken"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where one environment of the platform is: services and tokens are on different hosts."""
+
+    base_url: str  # the services host; calls go to base_url + SERVICES_PATH
+    token_url: str
+    document_hosts: tuple = ()
+
+
+# Nuonuo's published addresses: services per environment (the platform's 请求地址 table,
+# "正式环境 https://sdk.nuonuo.com/open/v1/services / 沙箱环境 https://sandbox.nuonuocs.cn/...")
+# and one token host for both ("https://open.nuonuo.com/accessToken", 自用型应用创建; also the
+# independent clients axolo/node-nuonuo and pypi nuonuo-sdk). Document hosts: the sandbox
+# answers with invtest.nntest.cn (arion/node-nuonuo); production's are [U] (ROADMAP).
+PRESETS = {
+    "production": Endpoints(
+        "https://sdk.nuonuo.com",
+        "https://open.nuonuo.com/accessToken",
+        (".nuonuo.com", ".jss.com.cn"),
+    ),
+    "sandbox": Endpoints(
+        "https://sandbox.nuonuocs.cn",
+        "https://open.nuonuo.com/accessToken",
+        (".nuonuocs.cn", ".nntest.cn"),
+    ),
+}
+
+
+def endpoints(environment, base_url=None, token_url=None):
+    """The endpoints of ``environment`` (a PRESETS key), or of the URL given as an override
+    (a proxy, or the bundled test platform, which serves tokens itself unless told where)."""
+    preset = PRESETS.get(environment)
+    if base_url:
+        base_url = base_url.rstrip("/")
+        return Endpoints(
+            base_url,
+            token_url or (preset.token_url if preset else base_url + TOKEN_PATH),
+            preset.document_hosts if preset else (),
+        )
+    if preset is None:
+        raise ValueError(f"no address is known for environment {environment!r}: set one")
+    return Endpoints(preset.base_url, token_url or preset.token_url, preset.document_hosts)
 
 
 def sign(app_secret, appkey, senid, nonce, timestamp, body):
@@ -38,3 +84,29 @@ def new_senid():
 def new_nonce():
     """An 8-digit positive integer."""
     return str(secrets.randbelow(90_000_000) + 10_000_000)
+
+
+# The platform's result push (回传开票结果对接文档 v1.0.8): an HTTP POST of a FORM with
+# ``operater=callback``, ``orderno`` (the business key sent) and ``content`` (a JSON text:
+# the invoice's data, and ``c_status`` 1 完成 / 2 失败 / 3 签章失败 when the company asked for
+# failures too). No signature scheme is published: only the business key is read, as a hint.
+CALLBACK_OPERATER = "callback"
+
+
+def callback_order_no(content_type, form):
+    """The business key a result push names, or "" when it is not one. ``form``: the posted
+    form's fields, name -> (first) value."""
+    if "application/x-www-form-urlencoded" not in (content_type or "").lower():
+        return ""
+    if str(form.get("operater") or "") != CALLBACK_OPERATER:
+        return ""
+    order_no = str(form.get("orderno") or "").strip()
+    return order_no if 0 < len(order_no) <= 20 and order_no.isascii() else ""
+
+
+def parse_form(body):
+    """name -> first value of a form body (bytes); {} when it is not one."""
+    try:
+        return {k: v[0] for k, v in parse_qs(body.decode("utf-8"), max_num_fields=20).items()}
+    except (UnicodeDecodeError, ValueError):
+        return {}
