@@ -12,7 +12,7 @@ from odoo.tools import SQL, split_every
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import FapiaoError, einvoice, money, signature
+from ..tg_core import FapiaoError, einvoice, money, nuonuo, signature
 from ..tg_core.client import (
     DONE,
     FAILED,
@@ -79,7 +79,12 @@ WORKFLOW_FIELDS = {
     "seller_tax_id",
     "seller_address_phone",
     "seller_bank_account",
+    "paper_code",
+    "paper_number",
+    "signature_state",
+    "signature_note",
 }
+VEHICLE_KINDS = ("83", "87")
 INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "e"}
 # Nuonuo certificateType of the farmer (the seller of a 农产品收购发票, sent as the buyer):
 # the partner's document type (validators.PERSON_ID_TYPES), a resident ID when unknown.
@@ -147,6 +152,23 @@ class TaxFapiao(models.Model):
     )
     platform_serial = fields.Char(readonly=True, copy=False)
     issue_date = fields.Datetime(string="Issued On", readonly=True, copy=False)
+    paper_code = fields.Char(
+        string="Paper Fapiao Code", readonly=True, copy=False, help="发票代码 of a paper fapiao."
+    )
+    paper_number = fields.Char(
+        string="Paper Fapiao Number", readonly=True, copy=False, help="发票号码 of a paper fapiao."
+    )
+    signature_state = fields.Selection(
+        [("verified", "Signature Verified"), ("unverified", "Not Verified")],
+        string="Signature",
+        readonly=True,
+        copy=False,
+        help="Verified: the issued XML's signature was checked against the platform's "
+        "certificate. Not verified: the platform gave no document that carries a signature "
+        "this connector can check (the reason is shown); the fapiao was checked against the "
+        "platform's answer only.",
+    )
+    signature_note = fields.Char(readonly=True, copy=False)
     error_code = fields.Char(readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
     error_retryable = fields.Boolean(readonly=True, copy=False)
@@ -514,6 +536,10 @@ class TaxFapiao(models.Model):
                         name=line.name,
                     )
                 )
+        if self.kind in VEHICLE_KINDS:
+            self._nuonuo_vehicle_info()
+        if self.kind == "87":
+            self._nuonuo_invoice_line()
         if self.kind in SPECIAL_KINDS:
             if self.buyer_natural_person:
                 raise UserError(
@@ -607,8 +633,9 @@ class TaxFapiao(models.Model):
             raise core_error(self.env, err) from err
 
     @transition
-    def _mark_issued(self, number, issue_date, serial=None):
-        """Record the platform's answer. Safe to call twice with the same answer."""
+    def _mark_issued(self, number, issue_date, serial=None, paper=None):
+        """Record the platform's answer. Safe to call twice with the same answer. ``paper``:
+        (发票代码, 发票号码) of a paper fapiao."""
         self.ensure_one()
         try:
             number = validate_fapiao_number(number)
@@ -632,6 +659,9 @@ class TaxFapiao(models.Model):
                 "error_message": False,
             }
         )
+        if paper and any(paper):
+            code, paper_number = paper
+            self.write({"paper_code": code or False, "paper_number": paper_number or False})
         self._audit("issued", detail=number)
         if self.origin_fapiao_id:
             self.origin_fapiao_id._update_reversal_state()
@@ -988,7 +1018,12 @@ class TaxFapiao(models.Model):
         if result.status == DONE:
             self._archive_documents(result, client)
             issued_at = datetime.datetime.utcfromtimestamp((result.issue_time_ms or 0) / 1000)
-            self._mark_issued(result.number, issued_at, serial=result.serial)
+            self._mark_issued(
+                result.number,
+                issued_at,
+                serial=result.serial,
+                paper=(result.paper_code, result.paper_number),
+            )
             return True
         if result.status == SEAL_FAILED:
             self._mark_failed(
@@ -1020,22 +1055,34 @@ class TaxFapiao(models.Model):
             )
             if result.files.get(key)
         }
-        if "xml" not in urls:
-            raise PlatformError("MISMATCH", _("The platform gave no XML of the issued fapiao."))
-        files = (client or provider._client()).download_all(urls)
-        xml = files["xml"]
-        if "sig" in files and not signature.verify_detached(
-            provider._document_certificate(), xml, files["sig"].decode("ascii")
-        ):
-            raise PlatformError(
-                "SIGNATURE", _("The platform's signature does not match."), transient=False
-            )
-        parsed = einvoice.parse(xml)
+        # every document is optional: the platform names those the account gets (the XML is an
+        # option of the account); what is there is checked, what is not is said plainly
+        files = (client or provider._client()).download_all(urls) if urls else {}
         sign = -1 if self.direction == "red" else 1
-        if parsed["number"] != result.number or parsed["total"] != sign * abs(
-            money.cents(self.amount_total)
-        ):
-            raise PlatformError("MISMATCH", _("The issued document does not match the fapiao."))
+        total = sign * abs(money.cents(self.amount_total))
+        xml = files.get("xml")
+        if xml is None:
+            if result.total is not None and money.cents(result.total) != total:
+                raise PlatformError("MISMATCH", _("The platform's total differs from the fapiao."))
+            note = _("The platform gave no XML of the issued fapiao: checked against its answer.")
+        else:
+            if "sig" in files and not signature.verify_detached(
+                provider._document_certificate(), xml, files["sig"].decode("ascii")
+            ):
+                raise PlatformError(
+                    "SIGNATURE", _("The platform's signature does not match."), transient=False
+                )
+            parsed = einvoice.parse(xml)
+            if parsed["number"] != result.number or parsed["total"] != total:
+                raise PlatformError("MISMATCH", _("The issued document does not match the fapiao."))
+            note = (
+                False
+                if "sig" in files
+                else _("The issued XML carries no signature this connector can check.")
+            )
+        self.write(
+            {"signature_state": "unverified" if note else "verified", "signature_note": note}
+        )
         mimetypes = {
             "xml": "application/xml",
             "pdf": "application/pdf",
@@ -1085,7 +1132,7 @@ class TaxFapiao(models.Model):
             "orderNo": self.order_no,
             "invoiceDate": fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
             "invoiceType": "1" if blue else "2",
-            "invoiceLine": INVOICE_LINE_BY_KIND.get(self.kind, "pc"),
+            "invoiceLine": self._nuonuo_invoice_line(),
             "salerTaxNum": self.seller_tax_id or "",
             "salerName": self.seller_name or "",
             "salerAddress": self.seller_address_phone or "",
@@ -1104,10 +1151,40 @@ class TaxFapiao(models.Model):
         provider = Provider.browse(Provider._provider_id_for_company(self.company_id.id))
         if provider.callback_url:
             order["callBackUrl"] = provider.callback_url
+        if self.kind in VEHICLE_KINDS:
+            info = self._nuonuo_vehicle_info()
+            order["vehicleInfo"] = info
+            # the single line's goodsName is the vehicle type (the platform's rule)
+            details[0]["goodsName"] = info["vehicleType"]
+        elif self.kind in SPECIAL_KINDS and self._platform_vehicle():
+            # a 机动车类专票 (B2B: to a dealer, a leasing company): flagged, with the vehicle [U]
+            order["vehicleFlag"] = "1"
+            order["vehicleInfo"] = self._nuonuo_vehicle_info()
         if self.kind == "agri":
             order["specificFactor"] = "16"
             order["certificateType"] = self.buyer_id_type or AGRI_CERTIFICATE_RESIDENT_ID
         return order
+
+    def _platform_vehicle(self):
+        """The vehicle this fapiao sells, as neutral data (tg_core.nuonuo.VEHICLE_FIELDS'
+        keys), or None; the vehicle trade fills it in from the VIN's lot."""
+        return None
+
+    def _nuonuo_vehicle_info(self):
+        try:
+            return nuonuo.vehicle_info(self._platform_vehicle())
+        except FapiaoError as err:
+            raise core_error(self.env, err) from err
+
+    def _nuonuo_invoice_line(self):
+        """Nuonuo's invoiceLine of this fapiao's kind; the paper motor-vehicle code is not
+        published: the provider's setting, refused while it is unset."""
+        if self.kind == "87":
+            code = self._provider().paper_vehicle_line
+            if not code:
+                raise core_error(self.env, FapiaoError("paper_vehicle_line_unset"))
+            return code
+        return INVOICE_LINE_BY_KIND.get(self.kind, "pc")
 
     @api.model
     def _prepare_from_move(self, move, kind=None, lines=None):

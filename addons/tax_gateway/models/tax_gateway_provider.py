@@ -78,6 +78,7 @@ class TaxGatewayProvider(models.Model):
         "rate_burst",
         "use_callback",
         "callback_allowed_ips",
+        "paper_vehicle_line",
     )
 
     name = fields.Char(required=True, default="Nuonuo")
@@ -196,6 +197,12 @@ class TaxGatewayProvider(models.Model):
         readonly=True,
         copy=False,
         help="Certificate expiry alerts already raised (certificate, limit, expiry date).",
+    )
+    paper_vehicle_line = fields.Char(
+        string="Paper Vehicle Code",
+        help="The platform's invoiceLine code of a paper motor-vehicle fapiao (87). It is not "
+        "published: ask the platform. While it is empty, no paper motor-vehicle fapiao is "
+        "sent. (The bundled test platform answers to 'jz'.)",
     )
     use_callback = fields.Boolean(
         string="Platform Callback",

@@ -19,6 +19,17 @@ MESSAGES = {
         "or a legacy 15, 17 or 20-character number."
     ),
     "fapiao_number_invalid": _lt("Fapiao number %(value)s must have 20 digits."),
+    "vehicle_data_missing": _lt(
+        "The motor-vehicle fapiao needs the vehicle's %(field)s: fill it in on the vehicle "
+        "(its lot / VIN) before issuing."
+    ),
+    "vehicle_data_too_long": _lt(
+        "The vehicle's %(field)s is longer than the platform accepts (%(size)s characters)."
+    ),
+    "paper_vehicle_line_unset": _lt(
+        "The platform's code for a paper motor-vehicle fapiao (87) is not confirmed: set it on "
+        "the platform's form (Paper Vehicle Code) before issuing one."
+    ),
     "tax_code_invalid": _lt("Tax classification code %(value)s must have 19 digits."),
     "line_too_many_decimals": _lt(
         "Line %(line)s: quantity and unit price may have at most 8 decimals."
@@ -62,9 +73,27 @@ MESSAGES = {
 }
 
 
+# the neutral names of the vehicle data (tg_core.nuonuo.VEHICLE_FIELDS), as the fapiao prints them
+FIELD_LABELS = {
+    "vehicle_type": _lt("vehicle type (车辆类型)"),
+    "brand_model": _lt("brand and model (厂牌型号)"),
+    "origin": _lt("origin (产地)"),
+    "vin": _lt("VIN (车辆识别代号)"),
+    "certificate": _lt("certificate number (合格证号)"),
+    "import_certificate": _lt("import certificate (进口证明书号)"),
+    "inspection_number": _lt("inspection number (商检单号)"),
+    "engine_number": _lt("engine number (发动机号码)"),
+    "tonnage": _lt("tonnage (吨位)"),
+    "seats": _lt("seats (限乘人数)"),
+    "manufacturer": _lt("manufacturer (生产厂家)"),
+}
+
+
 def core_message(env, code, params):
     """The translated text of a tg_core error code (the code itself when unknown)."""
     message = MESSAGES.get(code)
+    if "field" in params and params["field"] in FIELD_LABELS:
+        params = dict(params, field=env._(FIELD_LABELS[params["field"]]))
     return env._(message) % params if message else f"{code}: {params}"
 
 

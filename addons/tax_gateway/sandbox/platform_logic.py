@@ -27,7 +27,18 @@ SANDBOX_CODES = {
     "E9160": "发票总额度不足",  # sandbox: monthly credit line exceeded
     "E9000": "请求报文格式错误",  # sandbox: malformed request body
 }
-KIND_BY_LINE = {"bs": "81", "pc": "82", "es": "85", "ec": "86", "j": "83", "e": "agri"}
+# [U] "jz": the paper motor-vehicle fapiao (87) has no published invoiceLine code; this
+# sandbox answers to "jz", which the connector sends only when told to (a provider setting)
+KIND_BY_LINE = {
+    "bs": "81",
+    "pc": "82",
+    "es": "85",
+    "ec": "86",
+    "j": "83",
+    "jz": "87",
+    "e": "agri",
+}
+PAPER_KINDS = ("85", "86", "87")
 
 
 def envelope(code, describe="", result=None):
@@ -36,8 +47,18 @@ def envelope(code, describe="", result=None):
 
 class Platform(RedForms):
     def __init__(
-        self, store, pki, base_url, issue_delay=0.0, credit_line=Decimal("10000000.00"), area="31"
+        self,
+        store,
+        pki,
+        base_url,
+        issue_delay=0.0,
+        credit_line=Decimal("10000000.00"),
+        area="31",
+        documents=("xml", "sig", "pdf"),
     ):
+        # which documents the answers name: an account may get no XML (it is an option of the
+        # platform's account), and the detached signature is this sandbox's own convenience
+        self.documents = tuple(documents)
         self.store = store
         self.pki = pki
         self.base_url = base_url
@@ -158,6 +179,25 @@ class Platform(RedForms):
         timer.daemon = True
         timer.start()
 
+    @staticmethod
+    def _check_vehicle(order, details):
+        """A motor-vehicle invoice carries one vehicle: its vehicleInfo (VIN, type, brand and
+        model, origin) and a single line named after the vehicle type. [U] the codes: the
+        platform's own are not published; E9000 here."""
+        info = order.get("vehicleInfo")
+        if not isinstance(info, dict):
+            raise _Refused("E9000", "机动车发票 vehicleInfo 不能为空")
+        for key in ("vehicleCode", "vehicleType", "brandModel", "productOrigin"):
+            if not str(info.get(key) or "").strip():
+                raise _Refused("E9000", f"机动车发票 vehicleInfo.{key} 不能为空")
+        if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", str(info["vehicleCode"])):
+            raise _Refused("E9000", "车辆识别代号/车架号格式错误")
+        if len(details) != 1 or details[0].get("goodsName") != info["vehicleType"]:
+            raise _Refused("E9000", "机动车发票只能有一行明细，商品名称为车辆类型")
+        blue = str(order.get("invoiceType", "1")) == "1"
+        if blue and (order.get("remark") or "").strip():
+            raise _Refused("E9000", "机动车发票蓝票时备注只能为空")
+
     def _check_order(self, order):
         buyer_tax = (order.get("buyerTaxNum") or "").strip()
         natural = str(order.get("naturalPersonFlag", "0")) == "1"
@@ -173,6 +213,8 @@ class Platform(RedForms):
         details = order.get("invoiceDetail") or []
         if not details:
             raise _Refused("E9000", "invoiceDetail 不能为空")
+        if order.get("invoiceLine") in ("j", "jz"):
+            self._check_vehicle(order, details)
         amount = tax = Decimal("0.00")
         try:
             for index, line in enumerate(details, start=1):
@@ -269,11 +311,14 @@ class Platform(RedForms):
                 {
                     "allElectronicInvoiceNumber": row["number"],
                     "invoiceTime": int(row["ready_at"] * 1000),
-                    "pdfUrl": f"{files}.pdf",
-                    "xmlUrl": f"{files}.xml",
-                    "signatureUrl": f"{files}.sig",
                 }
             )
+            for ext, key in (("pdf", "pdfUrl"), ("xml", "xmlUrl"), ("sig", "signatureUrl")):
+                if ext in self.documents:
+                    result[key] = f"{files}.{ext}"
+            paper = self._paper_of(row)
+            if paper:
+                result["invoiceCode"], result["invoiceNo"] = paper
         return result
 
     def credit_line_of(self, tax_num):
@@ -293,6 +338,15 @@ class Platform(RedForms):
         )
 
     # ------------------------------------------------------------- documents
+    @staticmethod
+    def _paper_of(row):
+        """(发票代码, 发票号码) printed on a 数电 paper fapiao (12 and 8 digits); None for an
+        electronic one."""
+        if row["kind"] not in PAPER_KINDS:
+            return None
+        sequence = row["number"][-8:]
+        return f"0{row['number'][:2]}{row['number'][2:4]}0000000"[:12], sequence
+
     def document(self, serial, token, ext):
         row = self.store.one(
             "SELECT * FROM invoices WHERE serial = ? AND file_token = ?", (serial, token)

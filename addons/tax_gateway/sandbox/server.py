@@ -339,6 +339,7 @@ class SandboxServer(ThreadingHTTPServer):
         credit_line="10000000.00",
         health=True,
         token_host=None,
+        documents=("xml", "sig", "pdf"),
     ):
         super().__init__(address, SandboxHandler)
         self.health = health
@@ -357,6 +358,7 @@ class SandboxServer(ThreadingHTTPServer):
             base_url,
             issue_delay=issue_delay,
             credit_line=Decimal(credit_line),
+            documents=documents,
         )
         self._faults = []
         self._faults_lock = threading.Lock()
@@ -465,6 +467,12 @@ def main(argv=None):
         "--token-host",
         help="serve tokens on this host name only, and services only on the others",
     )
+    parser.add_argument(
+        "--documents",
+        default="xml,sig,pdf",
+        help="documents an issued invoice names: of xml, sig (the sandbox's own detached "
+        "signature), pdf; e.g. 'pdf' for an account that gets no XML",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -478,6 +486,7 @@ def main(argv=None):
         args.credit_line,
         health=not args.no_health,
         token_host=args.token_host,
+        documents=tuple(filter(None, args.documents.split(","))),
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

@@ -16,3 +16,4 @@ from . import test_dashboard
 from . import test_callback
 from . import test_odoo_flows
 from . import test_rpc_integrity
+from . import test_platform_documents

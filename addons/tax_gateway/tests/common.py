@@ -67,14 +67,14 @@ class FapiaoCommon(SandboxRequestsMixin, AccountTestInvoicingCommon):
     SELLER_USCC = "91110000600037341L"
 
     @classmethod
-    def start_sandbox(cls, **provider_values):
+    def start_sandbox(cls, sandbox_args=(), **provider_values):
         """The sandbox platform in its own process (stopped after the class) and the company's
         provider on it, as ``cls.sandbox`` and ``cls.provider``."""
         from ..sandbox.testing import SandboxProcess
 
         # as the platform is: no /health, tokens on a host of their own
         cls.sandbox = SandboxProcess(
-            tempfile.mkdtemp(prefix="fapiao-sandbox-"), platform_like=True
+            tempfile.mkdtemp(prefix="fapiao-sandbox-"), extra=sandbox_args, platform_like=True
         ).start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.provider = cls.env["tax.gateway.provider"].create(

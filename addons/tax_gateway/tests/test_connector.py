@@ -79,6 +79,7 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(
             sorted(a.name.rsplit(".", 1)[1] for a in attachments), ["pdf", "sig", "xml"]
         )
+        self.assertEqual((fapiao.signature_state, fapiao.signature_note), ("verified", False))
         self.assertTrue(
             attachments.filtered(lambda a: a.mimetype == "application/pdf").raw.startswith(b"%PDF")
         )

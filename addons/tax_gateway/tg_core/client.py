@@ -83,6 +83,8 @@ class IssueResult:
     files: dict = field(default_factory=dict)
     adopted: bool = False  # True when an earlier submission was found and adopted
     total: Decimal | None = None  # tax included, as the platform echoes it (red: negative)
+    paper_code: str | None = None  # 发票代码 and 发票号码 of a 数电 paper fapiao
+    paper_number: str | None = None
 
 
 # The bureau's red-letter reasons (01 开票有误, 02 销货退回, 03 服务中止, 04 销售折让) against
@@ -445,6 +447,8 @@ class NuonuoClient(PlatformClient):
             message=row.get("failCause") or row.get("statusMsg") or "",
             files={k: row[k] for k in ("pdfUrl", "xmlUrl", "ofdUrl", "signatureUrl") if row.get(k)},
             total=Decimal(str(row["orderAmount"])) if row.get("orderAmount") is not None else None,
+            paper_code=str(row["invoiceCode"]) if row.get("invoiceCode") else None,
+            paper_number=str(row["invoiceNo"]) if row.get("invoiceNo") else None,
         )
 
     def list_invoices(self, start, end, page_size=100):

@@ -13,6 +13,8 @@ import string
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from . import FapiaoError
+
 SERVICES_PATH = "/open/v1/services"
 TOKEN_PATH = "/accessToken"
 
@@ -110,3 +112,39 @@ def parse_form(body):
         return {k: v[0] for k, v in parse_qs(body.decode("utf-8"), max_num_fields=20).items()}
     except (UnicodeDecodeError, ValueError):
         return {}
+
+
+# vehicleInfo of a 机动车销售统一发票 (requestBillingNew's order; field list and lengths of the
+# request documentation, as the independent clients wwbgo/NuoNuoSdk and
+# chuningfan/project-management carry them): neutral key -> (Nuonuo key, required, max length)
+VEHICLE_FIELDS = {
+    "vehicle_type": ("vehicleType", True, 40),  # 车辆类型; also the single line's goodsName
+    "brand_model": ("brandModel", True, 60),  # 厂牌型号
+    "origin": ("productOrigin", True, 32),  # 产地
+    "vin": ("vehicleCode", True, 23),  # 车辆识别代号/车架号
+    "certificate": ("certificate", False, 50),  # 合格证号
+    "import_certificate": ("importCerNum", False, 36),  # 进口证明书号
+    "inspection_number": ("insOddNum", False, 32),  # 商检单号
+    "engine_number": ("engineNum", False, 50),  # 发动机号码
+    "tonnage": ("tonnage", False, 8),  # 吨位
+    "seats": ("maxCapacity", False, 12),  # 限乘人数
+    "manufacturer": ("manufacturerName", False, 80),  # 生产厂家
+}
+
+
+def vehicle_info(vehicle):
+    """Nuonuo's ``vehicleInfo`` for the neutral ``vehicle`` (VEHICLE_FIELDS' keys); refuses,
+    before anything is sent, a vehicle without what the platform requires or with a value
+    longer than it takes."""
+    if not vehicle:
+        raise FapiaoError("vehicle_data_missing", field="vin")
+    info = {}
+    for key, (name, required, size) in VEHICLE_FIELDS.items():
+        value = str(vehicle.get(key) or "").strip()
+        if required and not value:
+            raise FapiaoError("vehicle_data_missing", field=key)
+        if len(value) > size:
+            raise FapiaoError("vehicle_data_too_long", field=key, size=size)
+        if value:
+            info[name] = value
+    return info

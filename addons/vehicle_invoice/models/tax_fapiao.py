@@ -32,6 +32,26 @@ class TaxFapiao(models.Model):
     def _workflow_fields(self):
         return super()._workflow_fields() | WORKFLOW_FIELDS
 
+    def _platform_vehicle(self):
+        """The vehicle of the VIN's lot, as the platform asks for it (vehicleInfo)."""
+        lot = self.vehicle_lot_id
+        if not lot:
+            return super()._platform_vehicle()
+        brand_model = " ".join(filter(None, (lot.vehicle_brand, lot.vehicle_model)))
+        return {
+            "vehicle_type": lot.vehicle_type,
+            "brand_model": brand_model,
+            "origin": lot.vehicle_origin,
+            "vin": lot.vin,
+            "certificate": lot.certificate_number,
+            "import_certificate": lot.import_certificate,
+            "inspection_number": lot.inspection_number,
+            "engine_number": lot.engine_number,
+            "tonnage": lot.tonnage,
+            "seats": str(lot.seats) if lot.seats else "",
+            "manufacturer": lot.manufacturer,
+        }
+
     def init(self):
         res = super().init()
         # One VIN, one live blue fapiao: enforced by PostgreSQL, so two clerks preparing or
@@ -84,8 +104,8 @@ class TaxFapiao(models.Model):
                 fapiao._vehicle_undo_deal()
         return res
 
-    def _mark_issued(self, number, issue_date, serial=None):
-        res = super()._mark_issued(number, issue_date, serial=serial)
+    def _mark_issued(self, number, issue_date, serial=None, paper=None):
+        res = super()._mark_issued(number, issue_date, serial=serial, paper=paper)
         # a part that was still with the platform when another part failed
         if self.direction == "blue" and self._vehicle_deal_failed():
             self._vehicle_reverse_parts(self)

@@ -1,5 +1,7 @@
 """A 4S dealer's sale: one VIN, one motor-vehicle fapiao; never more invoiced than sold."""
 
+import json
+import sqlite3
 import tempfile
 
 from psycopg2 import IntegrityError
@@ -76,7 +78,11 @@ class TestVehicleInvoicing(FapiaoCommon):
                     "name": china_vin(f"LSVAU2180N22{n:04d}"),
                     "product_id": cls.car.id,
                     "company_id": cls.company.id,
+                    "vehicle_brand": "大众",
                     "vehicle_model": "SVW7182",
+                    "vehicle_type": "轿车",
+                    "vehicle_origin": "上海",
+                    "engine_number": f"DPC{n:06d}",
                 }
                 for n in range(1, 4)
             ]
@@ -342,13 +348,16 @@ class TestVehicleInvoicing(FapiaoCommon):
         self.assertFalse(move.fapiao_ids)
 
     def sandbox_provider(self):
-        sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
+        sandbox = SandboxProcess(
+            tempfile.mkdtemp(prefix="fapiao-sandbox-"), platform_like=True
+        ).start()
         self.addCleanup(sandbox.stop)
         self.env["tax.gateway.provider"].create(
             {
                 "name": "Sandbox",
                 "company_id": self.company.id,
                 "base_url": sandbox.url,
+                "token_url": sandbox.token_url,
                 "ca_bundle": sandbox.ca,
                 "app_key": sandbox.APP_KEY,
                 "app_secret": sandbox.APP_SECRET,
@@ -359,7 +368,7 @@ class TestVehicleInvoicing(FapiaoCommon):
         return sandbox
 
     def test_motor_vehicle_fapiao_issued_over_the_wire(self):
-        self.sandbox_provider()
+        sandbox = self.sandbox_provider()
         order = self.sell(cars=1)
         self.deliver(order, self.vins[:1])
         vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
@@ -370,6 +379,39 @@ class TestVehicleInvoicing(FapiaoCommon):
         run_queued_jobs(self.env, vehicle)
         self.assertEqual((vehicle.state, vehicle.kind), ("issued", "83"))
         self.assertEqual(len(vehicle.number), 20)
+        # the vehicle's data left Odoo: what the platform received
+        with sqlite3.connect(sandbox.data_dir / "sandbox.sqlite3") as db:
+            (sent,) = db.execute(
+                "SELECT request FROM invoices WHERE order_no = ?", (vehicle.order_no,)
+            ).fetchone()
+        sent = json.loads(sent)
+        self.assertEqual(
+            sent["vehicleInfo"],
+            {
+                "vehicleType": "轿车",
+                "brandModel": "大众 SVW7182",
+                "productOrigin": "上海",
+                "vehicleCode": self.vins[0].vin,
+                "engineNum": "DPC000001",
+            },
+        )
+        self.assertEqual(
+            [d["goodsName"] for d in sent["invoiceDetail"]], ["轿车"], "named after its type"
+        )
+
+    def test_a_vehicle_without_the_data_the_platform_requires_is_refused_first(self):
+        self.sandbox_provider()
+        order = self.sell(cars=1)
+        self.deliver(order, self.vins[:1])
+        vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
+        self.vins[0].vehicle_origin = False
+        with self.assertRaisesRegex(UserError, r"needs the vehicle's origin \(产地\)"):
+            vehicle._submit()
+        self.assertEqual(vehicle.state, "draft")
+        self.vins[0].write({"vehicle_origin": "上海", "engine_number": "E" * 51})
+        with self.assertRaisesRegex(UserError, "longer than the platform accepts"):
+            vehicle._submit()
+        self.assertEqual(vehicle.state, "draft")
 
     def red_form(self, fapiao, reason, amount=None, certificate=False):
         line = fapiao.line_ids

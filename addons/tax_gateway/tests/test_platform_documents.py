@@ -1,0 +1,94 @@
+"""What the platform gives back varies by account and kind: every document is optional and
+said plainly when missing (未验签); paper fapiao get their paper code and number."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import FapiaoCommon, run_queued_jobs
+
+
+class DocumentsCase(FapiaoCommon):
+    def issue(self, kind="82"):
+        fapiao = self.prepare(kind)
+        fapiao._submit()
+        run_queued_jobs(self.env, fapiao)
+        return fapiao
+
+    def prepare(self, kind):
+        move = self.make_invoice()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        fapiao.kind = kind
+        return fapiao
+
+    def documents(self, fapiao):
+        return sorted(
+            self.env["ir.attachment"]
+            .search([("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)])
+            .mapped(lambda a: a.name.rsplit(".", 1)[1])
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestAccountWithoutXml(DocumentsCase):
+    """An account that gets the PDF only (the XML is an option of the platform's account)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox(sandbox_args=["--documents", "pdf"])
+
+    def test_issued_on_the_platform_s_answer_and_said_not_verified(self):
+        fapiao = self.issue()
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual(len(fapiao.number), 20)
+        self.assertEqual(self.documents(fapiao), ["pdf"])
+        self.assertEqual(fapiao.signature_state, "unverified")
+        self.assertIn("no XML", fapiao.signature_note)
+        # issued once, not held: no activity, no poll left
+        self.assertFalse(fapiao.activity_ids)
+        self.assertFalse(fapiao.error_code)
+
+
+@tagged("post_install", "-at_install")
+class TestXmlWithoutSignature(DocumentsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox(sandbox_args=["--documents", "xml,pdf"])
+
+    def test_the_xml_is_checked_and_the_missing_signature_said(self):
+        fapiao = self.issue()
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual(self.documents(fapiao), ["pdf", "xml"])
+        self.assertEqual(fapiao.signature_state, "unverified")
+        self.assertIn("no signature", fapiao.signature_note)
+
+
+@tagged("post_install", "-at_install")
+class TestPaperFapiao(DocumentsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox()
+
+    def test_a_paper_fapiao_gets_its_code_and_number(self):
+        fapiao = self.issue(kind="86")
+        self.assertEqual(fapiao.state, "issued")
+        self.assertRegex(fapiao.paper_code or "", r"^\d{12}$")
+        self.assertRegex(fapiao.paper_number or "", r"^\d{8}$")
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("tax_gateway.action_report_fapiao", fapiao.ids)[0]
+            .decode()
+        )
+        self.assertIn(fapiao.paper_code, html)
+        self.assertIn("纸质发票号码", html)
+        electronic = self.issue(kind="82")
+        self.assertFalse(electronic.paper_code or electronic.paper_number)
+
+    def test_a_paper_vehicle_fapiao_waits_for_its_unpublished_code(self):
+        fapiao = self.prepare("87")
+        with self.assertRaisesRegex(UserError, "not confirmed"):
+            fapiao._nuonuo_invoice_line()
+        self.provider.paper_vehicle_line = "jz"
+        self.assertEqual(fapiao._nuonuo_invoice_line(), "jz")
