@@ -100,7 +100,8 @@ def test_issue_query_and_documents(sandbox):
     assert client.download(done.files["pdfUrl"]) == pdf
     assert client.download(done.files["xmlUrl"]) == xml
     credit = client.credit_line()
-    assert credit["usedCreditLine"] == Decimal("100.00")
+    assert credit["used"] == Decimal("100.00")
+    assert credit["available"] == credit["total"] - credit["used"]
     # the documents of one fapiao come at the same time, each as it was downloaded alone
     urls = {
         "xml": done.files["xmlUrl"],

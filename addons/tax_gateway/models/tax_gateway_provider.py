@@ -19,6 +19,9 @@ from .tax_gateway_encrypted_mixin import get_keyring
 
 # days before a certificate expires when managers get an activity (once per limit and certificate)
 CERT_ALERT_DAYS = (30, 7)
+# getCreditLine: at most once per 30 s and 20 times a day (Odoo's l10n_cn_edi_nuonuo client notes)
+CREDIT_MIN_INTERVAL = 30
+CREDIT_CALLS_PER_DAY = 20
 # a call waits inline for a rate-limit token at most this long; longer, the job is retried later
 RATE_MAX_INLINE_WAIT = 2.0
 # fapiao a poll job asks for: one query's worth. With a real platform's latency, some 0.3-0.5 s
@@ -79,6 +82,7 @@ class TaxGatewayProvider(models.Model):
         "use_callback",
         "callback_allowed_ips",
         "paper_vehicle_line",
+        "credit_max_age",
     )
 
     name = fields.Char(required=True, default="Nuonuo")
@@ -197,6 +201,22 @@ class TaxGatewayProvider(models.Model):
         readonly=True,
         copy=False,
         help="Certificate expiry alerts already raised (certificate, limit, expiry date).",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    # the month's 发票总额度 (tax excluded), as the platform last said (getCreditLine answers
+    # at most once per 30 s and 20 times a day)
+    credit_total = fields.Monetary(string="Credit Line", readonly=True, copy=False)
+    credit_used = fields.Monetary(string="Used This Month", readonly=True, copy=False)
+    credit_available = fields.Monetary(string="Left This Month", readonly=True, copy=False)
+    credit_checked_at = fields.Datetime(string="Credit Line Read On", readonly=True, copy=False)
+    credit_calls = fields.Char(
+        readonly=True, copy=False, help="Calls of the day: 'YYYY-MM-DD:count'."
+    )
+    credit_max_age = fields.Integer(
+        string="Credit Line Kept (min)",
+        default=30,
+        help="The credit line read from the platform is used this long before it is read "
+        "again (the platform answers at most 20 times a day).",
     )
     paper_vehicle_line = fields.Char(
         string="Paper Vehicle Code",
@@ -414,6 +434,53 @@ class TaxGatewayProvider(models.Model):
             """
         )
         return res
+
+    # ------------------------------------------------------------- credit line
+    def _credit_line(self, refresh=False):
+        """(available, checked at) of the month's credit line, the cached value unless it is
+        older than credit_max_age (or ``refresh``) and the day's calls allow another; None
+        when it was never read and cannot be now."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        fresh = self.credit_checked_at and self.credit_checked_at >= now - datetime.timedelta(
+            minutes=max(1, self.credit_max_age)
+        )
+        day, _sep, count = (self.credit_calls or "").partition(":")
+        calls = int(count) if day == str(now.date()) and count.isdigit() else 0
+        recent = self.credit_checked_at and self.credit_checked_at > now - datetime.timedelta(
+            seconds=CREDIT_MIN_INTERVAL
+        )
+        online = self.state == "online"
+        if online and (refresh or not fresh) and calls < CREDIT_CALLS_PER_DAY and not recent:
+            client = self._client()
+            # read in a user's click: it does not feed the breaker (the jobs' calls judge the
+            # platform), like a probe
+            client.on_call = None
+            try:
+                line = client.credit_line()
+            except PlatformError as err:
+                _logger.info("credit line of %s not read: %s", self.name, err)
+            else:
+                # reason: the connector's own cache, written for whichever user asked
+                self.sudo().write(
+                    {
+                        "credit_total": float(line["total"]),
+                        "credit_used": float(line["used"]),
+                        "credit_available": float(line["available"]),
+                        "credit_checked_at": now,
+                        "credit_calls": f"{now.date()}:{calls + 1}",
+                    }
+                )
+        if not self.credit_checked_at or self.credit_checked_at < month_start:
+            return None  # never read, or read last month: a new month starts a new line
+        return money.D(self.credit_available), self.credit_checked_at
+
+    def action_refresh_credit_line(self):
+        self.ensure_one()
+        if self._credit_line(refresh=True) is None:
+            raise UserError(_("The platform did not give its credit line; try again later."))
+        return True
 
     def _take_rate_token(self, method=None):
         """Take one token of this provider's bucket (tg_core.ratelimit), shared by all worker

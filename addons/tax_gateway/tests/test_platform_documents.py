@@ -1,9 +1,13 @@
 """What the platform gives back varies by account and kind: every document is optional and
 said plainly when missing (未验签); paper fapiao get their paper code and number."""
 
+import datetime
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.tax_gateway_workflow import in_transition
 from .common import FapiaoCommon, run_queued_jobs
 
 
@@ -92,3 +96,40 @@ class TestPaperFapiao(DocumentsCase):
             fapiao._nuonuo_invoice_line()
         self.provider.paper_vehicle_line = "jz"
         self.assertEqual(fapiao._nuonuo_invoice_line(), "jz")
+
+
+@tagged("post_install", "-at_install")
+class TestCreditLine(DocumentsCase):
+    """The month's 授信额度 is read from the platform within its limits and checked before a
+    fapiao is sent."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox(sandbox_args=["--credit-line", "3000.00"])
+
+    def test_a_fapiao_above_what_is_left_is_refused_before_sending(self):
+        first = self.issue()  # 1,250.00 before tax
+        self.assertEqual(first.state, "issued")
+        self.provider.invalidate_recordset()
+        self.assertEqual(self.provider.credit_available, 3000.0)  # read before the first
+        second = self.prepare("82")
+        second._submit()  # 1,250 of the 1,750 left (first is not in the cached figure)
+        third = self.prepare("82")
+        with self.assertRaisesRegex(UserError, r"1,250\.00 before tax, but only 500\.00 is left"):
+            third._submit()
+        self.assertEqual(third.state, "draft")
+        self.assertFalse(third.submitted_at)
+        # read once: cached for credit_max_age (the platform answers 20 times a day)
+        self.assertEqual(self.provider.credit_calls.split(":")[1], "1")
+        run_queued_jobs(self.env, second)
+        self.assertEqual(second.state, "issued")
+        # half an hour later the line is read again, and the platform counts both
+        earlier = fields.Datetime.now() - datetime.timedelta(minutes=31)
+        with in_transition():
+            (first | second).submitted_at = earlier
+        self.provider.credit_checked_at = earlier
+        with self.assertRaisesRegex(UserError, "only 500.00 is left"):
+            third._submit()
+        self.assertEqual(self.provider.credit_used, 2500.0)
+        self.assertEqual(self.provider.credit_calls.split(":")[1], "2")

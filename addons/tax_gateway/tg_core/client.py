@@ -580,10 +580,20 @@ class NuonuoClient(PlatformClient):
         return self.query_serial(serial) if serial else None
 
     def credit_line(self):
+        """The month's 发票总额度 (tax excluded): {"total", "used", "available"} as Decimal.
+        The platform answers this at most once per 30 s and 20 times a day: cache it."""
         envelope = self.call("nuonuo.OpeMplatform.getCreditLine", {})
         if envelope["code"] != "E0000":
             raise PlatformError(envelope["code"], envelope.get("describe", ""))
-        return {k: Decimal(v) for k, v in envelope["result"].items()}
+        result = envelope.get("result")
+        try:
+            return {
+                "total": Decimal(str(result["totalCreditLine"])),
+                "used": Decimal(str(result["usedCreditLine"])),
+                "available": Decimal(str(result["availableCreditLine"])),
+            }
+        except (KeyError, TypeError, ArithmeticError) as err:
+            raise PlatformError("BAD_RESPONSE", f"credit line: {err!r}") from err
 
     def download(self, url):
         content, outcome = self._download(url)
