@@ -1176,7 +1176,10 @@ class TaxFapiao(models.Model):
             blue = self.filtered(lambda f, c=company: f.company_id == c and f.direction == "blue")
             if not blue:
                 continue
-            known = blue._provider()._credit_line()
+            Provider = self.env["tax.gateway.provider"]
+            provider = Provider.browse(Provider._provider_id_for_company(company.id))
+            # no platform yet: the fapiao waits in the queue like any other (nothing is sent)
+            known = provider._credit_line() if provider else None
             if known is None:
                 continue
             available, checked_at = known
