@@ -1196,13 +1196,13 @@ class TaxFapiao(models.Model):
             left = available - sum((money.D(f.amount_untaxed) for f in since), money.D(0))
             wanted = sum((money.D(f.amount_untaxed) for f in blue), money.D(0))
             if wanted > left:
+                amounts = {"wanted": f"{wanted:,.2f}", "left": f"{left:,.2f}"}
                 raise UserError(
                     _(
                         "These fapiao come to %(wanted)s before tax, but only %(left)s is left "
                         "of this month's credit line (授信额度) at the platform. Ask the tax "
                         "office to raise the line, or issue less this month.",
-                        wanted=f"{wanted:,.2f}",
-                        left=f"{left:,.2f}",
+                        **amounts,
                     )
                 )
 
