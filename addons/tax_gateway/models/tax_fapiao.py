@@ -1149,8 +1149,7 @@ class TaxFapiao(models.Model):
             "remark": self.remark or "",
             "invoiceDetail": details,
         }
-        Provider = self.env["tax.gateway.provider"]
-        provider = Provider.browse(Provider._provider_id_for_company(self.company_id.id))
+        provider = self.env["tax.gateway.provider"]._of_company(self.company_id)
         if provider.callback_url:
             order["callBackUrl"] = provider.callback_url
         if self.kind in VEHICLE_KINDS:
@@ -1176,8 +1175,7 @@ class TaxFapiao(models.Model):
             blue = self.filtered(lambda f, c=company: f.company_id == c and f.direction == "blue")
             if not blue:
                 continue
-            Provider = self.env["tax.gateway.provider"]
-            provider = Provider.browse(Provider._provider_id_for_company(company.id))
+            provider = self.env["tax.gateway.provider"]._of_company(company)
             # no platform yet: the fapiao waits in the queue like any other (nothing is sent)
             known = provider._credit_line() if provider else None
             if known is None:

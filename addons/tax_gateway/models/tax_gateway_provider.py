@@ -326,8 +326,13 @@ class TaxGatewayProvider(models.Model):
     ]
 
     @api.model
+    def _of_company(self, company):
+        """The company's provider, or an empty recordset."""
+        return self.browse(self._provider_id_for_company(company.id))
+
+    @api.model
     def _for_company(self, company):
-        provider = self.browse(self._provider_id_for_company(company.id))
+        provider = self._of_company(company)
         if not provider:
             raise UserError(_("No tax platform is configured for company %s.", company.name))
         return provider

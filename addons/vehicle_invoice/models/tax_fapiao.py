@@ -1,9 +1,9 @@
 from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.tax_gateway.models.tax_fapiao import VEHICLE_KINDS
 from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
 
-VEHICLE_KINDS = ("83", "87")
 WORKFLOW_FIELDS = {"vehicle_lot_id", "vehicle_sold_total"}
 
 
@@ -78,8 +78,7 @@ class TaxFapiao(models.Model):
                 raise UserError(
                     _("A motor-vehicle fapiao needs the buyer's ID (USCC or resident ID).")
                 )
-            if not self.vehicle_lot_id:
-                raise UserError(_("A motor-vehicle fapiao needs the vehicle's VIN."))
+            # the VIN and the vehicle's data: checked by tax_gateway (the platform's vehicleInfo)
         return res
 
     # ------------------------------------------------ all or nothing for a deal
