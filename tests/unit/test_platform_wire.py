@@ -435,3 +435,36 @@ def test_the_platform_has_no_health_and_serves_tokens_on_its_own_host(sandbox):
     with pytest.raises(PlatformError) as refused:
         make_client(sandbox, app_secret="wrong").ping()
     assert refused.value.code == "070101"
+
+
+def test_paper_void_through_the_platform(sandbox):
+    """作废 of a 数电 paper invoice: by its serial, code and number; an electronic one, or a
+    code that is not its own, is refused; a voided invoice takes no red letter."""
+    client = make_client(sandbox)
+    paper, electronic = make_order(line="ec"), make_order(line="pc")
+    client.issue(paper)
+    client.issue(electronic)
+    paper_result = client.query(paper["orderNo"], paper)
+    electronic_result = client.query(electronic["orderNo"], electronic)
+    assert paper_result.paper_code and paper_result.paper_number
+    with pytest.raises(PlatformError) as err:
+        client.void_paper(paper_result.serial, paper_result.paper_code, "00000000")
+    assert err.value.code == "E9321" and not err.value.transient
+    with pytest.raises(PlatformError) as err:
+        client.void_paper(electronic_result.serial, "", "")
+    assert err.value.code == "E9320"
+    done = client.void_paper(
+        paper_result.serial, paper_result.paper_code, paper_result.paper_number
+    )
+    assert done["invoiceId"] == paper_result.serial
+    # asked again (an answer lost on the way): done, not refused
+    client.void_paper(paper_result.serial, paper_result.paper_code, paper_result.paper_number)
+    with pytest.raises(PlatformError) as err:
+        client.request_red_form(
+            {
+                "billId": new_order_no(),
+                "blueElecInvoiceNumber": paper_result.number,
+                "redReason": "01",
+            }
+        )
+    assert err.value.code == "E9166"

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
 from sandbox.testing import SERVER, SandboxProcess
 from tg_core.client import Config, NuonuoClient, PlatformError
 
@@ -87,6 +88,23 @@ def test_mutual_tls_requires_client_certificate(tmp_path):
         with pytest.raises(PlatformError) as refused:
             NuonuoClient(Config(**values)).fetch_token()
         assert refused.value.code in ("TLS", "NETWORK")
+        # a client key protected by a passphrase (requests alone cannot open one)
+        locked = tmp_path / "client-locked.key"
+        key = serialization.load_pem_private_key(pathlib.Path(cert[1]).read_bytes(), None)
+        locked.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(b"s3cret passphrase"),
+            )
+        )
+        locked_cert = (cert[0], str(locked))
+        assert NuonuoClient(
+            Config(client_cert=locked_cert, client_key_password="s3cret passphrase", **values)
+        ).fetch_token()
+        with pytest.raises(PlatformError) as refused:
+            NuonuoClient(Config(client_cert=locked_cert, client_key_password="wrong", **values))
+        assert refused.value.code == "TLS" and "passphrase" in refused.value.message
     finally:
         proc.stop()
 

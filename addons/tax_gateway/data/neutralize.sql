@@ -9,6 +9,7 @@ UPDATE tax_gateway_provider
        document_cert_path = NULL,
        client_cert_path = NULL,
        client_key_path = NULL,
+       client_key_password_enc = NULL,
        app_key = 'sandbox-app-key',
        app_secret_enc = NULL,
        access_token_enc = NULL,

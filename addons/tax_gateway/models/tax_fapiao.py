@@ -508,9 +508,45 @@ class TaxFapiao(models.Model):
                 "%Y%m"
             ) != fields.Datetime.now().strftime("%Y%m"):
                 raise UserError(_("A paper fapiao can only be voided in the month it was issued."))
-        self.write({"state": "voided"})
+            if not (fapiao.paper_code and fapiao.paper_number and fapiao.platform_serial):
+                raise UserError(
+                    _(
+                        "The platform did not give the paper code and number of %s: void it "
+                        "on the platform's own site.",
+                        fapiao.display_name,
+                    )
+                )
         for fapiao in self:
-            fapiao._audit("void")
+            fapiao._void_at_platform()
+
+    def _void_at_platform(self):
+        """The platform voids first; Odoo records it only once the platform accepted. A void
+        whose answer was lost leaves the fapiao issued: voiding again is answered as done."""
+        self.ensure_one()
+        provider = self._provider()
+        if provider.state == "offline":
+            raise UserError(
+                _("Platform %s is offline: void the fapiao once it answers again.", provider.name)
+            )
+        sent = {
+            "serial": self.platform_serial,
+            "paper_code": self.paper_code,
+            "paper_number": self.paper_number,
+        }
+        try:
+            received = provider._client().void_paper(
+                self.platform_serial, self.paper_code, self.paper_number
+            )
+        except PlatformError as err:
+            raise UserError(
+                _(
+                    "The platform did not void fapiao %(fapiao)s: %(error)s",
+                    fapiao=self.display_name,
+                    error=self.env["tax.gateway.error"]._describe(err.code, err.message),
+                )
+            ) from err
+        self.write({"state": "voided"})
+        self._audit("void", sent=sent, received=received)
 
     # ---------------------------------------------------------- business
     def _new_order_no(self):

@@ -63,6 +63,7 @@ class TaxGatewayProvider(models.Model):
         "ca_bundle",
         "client_cert_path",
         "client_key_path",
+        "client_key_password",
         "document_cert_path",
         "document_hosts",
         "max_document_mb",
@@ -126,6 +127,18 @@ class TaxGatewayProvider(models.Model):
     )
     client_cert_path = fields.Char(string="Client Certificate Path", groups="base.group_system")
     client_key_path = fields.Char(groups="base.group_system")
+    client_key_password = fields.Char(
+        string="Client Key Passphrase",
+        compute="_compute_client_key_password",
+        inverse="_inverse_client_key_password",
+        groups="base.group_system",
+        help="Write-only: the passphrase of the client key file, when it has one. Stored "
+        "encrypted with the personal-data key (outside the database), never shown again.",
+    )
+    client_key_password_set = fields.Boolean(
+        string="Passphrase Set", compute="_compute_client_key_password", groups="base.group_system"
+    )
+    client_key_password_enc = fields.Char(groups="base.group_system", copy=False)
     document_cert_path = fields.Char(
         string="Platform Signing Certificate",
         help="PEM certificate that verifies the signatures of issued documents; "
@@ -376,6 +389,19 @@ class TaxGatewayProvider(models.Model):
             if provider.app_secret:
                 provider.app_secret_enc = self._encrypt_secret(provider.app_secret, "app_secret")
 
+    @api.depends("client_key_password_enc")
+    def _compute_client_key_password(self):
+        for provider in self:
+            provider.client_key_password = False  # shown to no one
+            provider.client_key_password_set = bool(provider.client_key_password_enc)
+
+    def _inverse_client_key_password(self):
+        for provider in self:
+            if provider.client_key_password:
+                provider.client_key_password_enc = self._encrypt_secret(
+                    provider.client_key_password, "client_key_password"
+                )
+
     @api.model
     def _encrypt_secret(self, clear, name):
         return get_keyring(self.env).encrypt(clear, f"{self._name}.{name}") if clear else False
@@ -392,6 +418,7 @@ class TaxGatewayProvider(models.Model):
         cert = None
         if secret.client_cert_path and secret.client_key_path:
             cert = (secret.client_cert_path, secret.client_key_path)
+        key_password = self._decrypt_secret("client_key_password") if cert else ""
         token = self._decrypt_secret("access_token") or None
         if secret.token_expires and secret.token_expires < fields.Datetime.now():
             token = None
@@ -412,6 +439,7 @@ class TaxGatewayProvider(models.Model):
                 user_tax=partner.vat or "",
                 ca_bundle=self.ca_bundle or True,
                 client_cert=cert,
+                client_key_password=key_password,
                 connect_timeout=self.connect_timeout,
                 read_timeout=self.read_timeout,
                 max_attempts=max(1, self.max_attempts),
@@ -419,7 +447,12 @@ class TaxGatewayProvider(models.Model):
                 max_document_bytes=max(1, self.max_document_mb or 20) * 1024 * 1024,
             ),
             token=token,
-            session=shared_session((base_url, self.ca_bundle, cert)),
+            # the key's passphrase is in the session: its ciphertext keys it, never the clear
+            session=shared_session(
+                (base_url, self.ca_bundle, cert, secret.client_key_password_enc or ""),
+                cert,
+                key_password,
+            ),
             on_token=self._store_token,
             on_call=self._log_call,
             before_call=self._take_rate_token,

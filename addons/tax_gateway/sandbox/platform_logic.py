@@ -26,6 +26,10 @@ SANDBOX_CODES = {
     "E9307": "购方税号校验失败",  # sandbox: check character of the buyer's tax ID wrong
     "E9160": "发票总额度不足",  # sandbox: monthly credit line exceeded
     "E9000": "请求报文格式错误",  # sandbox: malformed request body
+    "E9320": "数电电票不能作废，请开具红字发票",  # sandbox: void of an electronic fapiao
+    "E9321": "发票代码、号码与流水号不符",  # sandbox
+    "E9322": "发票未开具完成或已冲红，不能作废",  # sandbox
+    "E9323": "跨月发票不能作废",  # sandbox: only in the month of issue
 }
 # [U] "jz": the paper motor-vehicle fapiao (87) has no published invoiceLine code; this
 # sandbox answers to "jz", which the connector sends only when told to (a provider setting)
@@ -320,6 +324,55 @@ class Platform(RedForms):
             if paper:
                 result["invoiceCode"], result["invoiceNo"] = paper
         return result
+
+    # ----------------------------------------------------------------- void
+    def void_invoice(self, tax_num, payload):
+        """invoiceCancellation (发票作废; independent clients ZUOXIANGE/NuoNuoSdk and
+        xforstudio/XForPlatform: ``invoiceId`` the serial, ``invoiceCode``, ``invoiceNo``): a
+        数电 paper invoice of this month, issued and not reversed. [U] the refusal codes (the
+        sandbox's own), and a second void of a voided invoice (answered as done)."""
+        payload = payload or {}
+        serial = str(payload.get("invoiceId") or "")
+        if not serial:
+            return envelope("E9000", "invoiceId 不能为空")
+        row = self.store.one(
+            "SELECT * FROM invoices WHERE tax_num = ? AND serial = ?", (tax_num, serial)
+        )
+        if not row:
+            return envelope("E9500", "未查询到发票")
+        if row["kind"] not in PAPER_KINDS:
+            return envelope("E9320", SANDBOX_CODES["E9320"])
+        paper = self._paper_of(row)
+        if (str(payload.get("invoiceCode") or ""), str(payload.get("invoiceNo") or "")) != paper:
+            return envelope("E9321", SANDBOX_CODES["E9321"])
+        if row["voided"]:
+            return envelope(OK, "", {"invoiceId": serial})
+        reversed_ = self.store.one(
+            "SELECT 1 FROM red_forms WHERE tax_num = ? AND blue_number = ? AND status IN"
+            " ('01', '02', '03', '04')",
+            (tax_num, row["number"]),
+        )
+        if row["outcome"] != "ok" or time.time() < row["ready_at"] or reversed_:
+            return envelope("E9322", SANDBOX_CODES["E9322"])
+        issued = datetime.datetime.fromtimestamp(row["ready_at"], CHINA)
+        if f"{issued:%Y%m}" != f"{datetime.datetime.now(CHINA):%Y%m}":
+            return envelope("E9323", SANDBOX_CODES["E9323"])
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE invoices SET voided = 1 WHERE tax_num = ? AND serial = ?",
+                (tax_num, serial),
+            )
+            if row["blue"]:  # the credit line used by the voided invoice is given back [U]
+                month = f"{issued:%Y%m}"
+                credit = db.execute(
+                    "SELECT used FROM credit WHERE tax_num = ? AND month = ?", (tax_num, month)
+                ).fetchone()
+                if credit:
+                    db.execute(
+                        "UPDATE credit SET used = ? WHERE tax_num = ? AND month = ?",
+                        (str(Decimal(credit["used"]) - Decimal(row["amount"])), tax_num, month),
+                    )
+        return envelope(OK, "", {"invoiceId": serial})
 
     def credit_line_of(self, tax_num):
         month = datetime.date.today().strftime("%Y%m")

@@ -61,7 +61,7 @@ class RedForms:
                 return _env("E9106", "红字确认单申请号重复", {"billId": bill_id})
             blue = db.execute(
                 "SELECT * FROM invoices WHERE tax_num = ? AND number = ? AND blue = 1"
-                " AND outcome = 'ok'",
+                " AND outcome = 'ok' AND NOT voided",
                 (tax_num, blue_number),
             ).fetchone()
             if not blue or time.time() < blue["ready_at"]:

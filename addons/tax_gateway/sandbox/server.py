@@ -268,6 +268,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return platform.query_result(tax_num, payload)
         if method == "nuonuo.OpeMplatform.queryInvoiceList":
             return platform.list_invoices(tax_num, payload)
+        if method == "nuonuo.electronInvoice.invoiceCancellation":
+            return platform.void_invoice(tax_num, payload)
         if method == "nuonuo.OpeMplatform.getCreditLine":
             return platform.credit_line_of(tax_num)
         red_methods = {

@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS credit (
     tax_num TEXT, month TEXT, used TEXT, PRIMARY KEY (tax_num, month));
 """
-MIGRATIONS = (("invoices", "buyer_confirmed INTEGER DEFAULT 0"),)
+MIGRATIONS = (
+    ("invoices", "buyer_confirmed INTEGER DEFAULT 0"),
+    ("invoices", "voided INTEGER DEFAULT 0"),
+)
 
 
 class Store:

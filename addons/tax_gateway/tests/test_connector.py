@@ -589,6 +589,13 @@ class TestConnector(FapiaoCommon):
         self.provider.sudo().write(production)  # reason: secrets are group_system fields
         self.provider._store_token("production-token", 3600)
         self.assertEqual(self.provider._client().config.app_secret, "production-secret")
+        # the client key's passphrase: write-only, encrypted, and gone from a copy
+        self.provider.sudo().client_key_password = "key passphrase"
+        self.provider.invalidate_recordset()
+        self.assertFalse(self.provider.sudo().client_key_password)
+        self.assertTrue(self.provider.sudo().client_key_password_set)
+        self.assertNotIn("key passphrase", self.provider.sudo().client_key_password_enc)
+        self.assertEqual(self.provider._decrypt_secret("client_key_password"), "key passphrase")
         self.provider.flush_recordset()
         neutralize_database(self.env.cr)
         self.provider.invalidate_recordset()
@@ -601,6 +608,7 @@ class TestConnector(FapiaoCommon):
             (copy.app_key, copy.app_secret_enc, copy.access_token_enc, copy.client_cert_path),
             ("sandbox-app-key", False, False, False),
         )
+        self.assertFalse(copy.client_key_password_enc)
         client = self.provider._client()
         self.assertEqual((client.config.app_secret, client.token), ("sandbox-app-secret", None))
 

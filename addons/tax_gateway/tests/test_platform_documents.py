@@ -90,6 +90,27 @@ class TestPaperFapiao(DocumentsCase):
         electronic = self.issue(kind="82")
         self.assertFalse(electronic.paper_code or electronic.paper_number)
 
+    def test_a_paper_fapiao_is_voided_by_the_platform_first(self):
+        refused, voided = self.issue(kind="86"), self.issue(kind="86")
+        # a code and number that are not the platform's (as a copy restored from elsewhere
+        # would have): the platform refuses, and Odoo changes nothing
+        self.env.cr.execute(
+            "UPDATE tax_fapiao SET paper_number = '00000000' WHERE id = %s", [refused.id]
+        )
+        refused.invalidate_recordset()
+        with self.assertRaisesRegex(UserError, "did not void"):
+            refused.action_void()
+        self.assertEqual(refused.state, "issued")
+        voided.action_void()
+        self.assertEqual(voided.state, "voided")
+        audit = self.env["tax.gateway.audit"].search(
+            [("res_model", "=", "tax.fapiao"), ("res_id", "=", voided.id), ("action", "=", "void")]
+        )
+        self.assertTrue(audit.sent_digest and audit.received_digest)
+        # voided once: Odoo refuses a second void before asking the platform
+        with self.assertRaises(UserError):
+            voided.action_void()
+
     def test_a_paper_vehicle_fapiao_waits_for_its_unpublished_code(self):
         fapiao = self.prepare("87")
         with self.assertRaisesRegex(UserError, "not confirmed"):

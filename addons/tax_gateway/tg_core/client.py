@@ -59,7 +59,8 @@ class Config:
     user_tax: str
     token_url: str = ""  # empty: base_url + TOKEN_PATH (the bundled test platform)
     ca_bundle: str | bool = True
-    client_cert: tuple | None = None
+    client_cert: tuple | None = None  # (certificate path, key path)
+    client_key_password: str = ""  # the key file's passphrase, when it has one
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     max_attempts: int = 4
@@ -182,14 +183,15 @@ class NuonuoClient(PlatformClient):
         # rate limit: fn(method) before every signed call; raises PlatformError(RATE_LIMITED,
         # transient) when the call must wait longer than the caller can
         self.before_call = before_call
-        self.session = session or pooled_session()
+        self.session = session or pooled_session(config.client_cert, config.client_key_password)
         self.sleep = sleep
 
     # ------------------------------------------------------------ transport
     def _request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", (self.config.connect_timeout, self.config.read_timeout))
         kwargs.setdefault("verify", self.config.ca_bundle)
-        if self.config.client_cert:
+        if self.config.client_cert and not self.config.client_key_password:
+            # a key with a passphrase is in the session's TLS context (pooled_session)
             kwargs.setdefault("cert", self.config.client_cert)
         try:
             return self.session.request(method, url, **kwargs)
@@ -579,6 +581,16 @@ class NuonuoClient(PlatformClient):
             serial = (envelope.get("result") or {}).get("invoiceSerialNum")
         return self.query_serial(serial) if serial else None
 
+    def void_paper(self, serial, paper_code, paper_number):
+        """作废 a 数电 paper invoice (invoiceCancellation: its serial, 发票代码 and 发票号码).
+        Raises PlatformError unless the platform accepted the void; an unknown outcome is
+        raised as such (a second void of a voided invoice is answered as done [U])."""
+        envelope = self.call(
+            "nuonuo.electronInvoice.invoiceCancellation",
+            {"invoiceId": serial, "invoiceCode": paper_code, "invoiceNo": paper_number},
+        )
+        return self._checked(envelope).get("result") or {}
+
     def credit_line(self):
         """The month's 发票总额度 (tax excluded): {"total", "used", "available"} as Decimal.
         The platform answers this at most once per 30 s and 20 times a day: cache it."""
@@ -696,28 +708,46 @@ class TLSAdapter(requests.adapters.HTTPAdapter):
     serves one endpoint with one set of them (shared_session), so a provider's CA bundle stays
     the only trust of its connections, as without this adapter."""
 
+    def __init__(self, *args, client_cert=None, key_password="", **kwargs):
+        # requests passes a client certificate per request but cannot open a key protected by
+        # a passphrase: such a key is loaded once into this adapter's context instead
+        self._client_cert = client_cert if key_password else None
+        self._key_password = key_password
+        super().__init__(*args, **kwargs)
+
     def init_poolmanager(self, *args, **kwargs):
         context = create_urllib3_context()
         context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self._client_cert:
+            try:
+                context.load_cert_chain(*self._client_cert, password=self._key_password)
+            except (OSError, ssl.SSLError) as err:
+                raise PlatformError(
+                    "TLS", f"client key not readable (passphrase or file): {err}"
+                ) from err
         kwargs["ssl_context"] = context
         return super().init_poolmanager(*args, **kwargs)
 
 
-def pooled_session():
+def pooled_session(client_cert=None, key_password=""):
     session = requests.Session()
-    session.mount("https://", TLSAdapter(pool_connections=4, pool_maxsize=16))
+    adapter = TLSAdapter(
+        pool_connections=4, pool_maxsize=16, client_cert=client_cert, key_password=key_password
+    )
+    session.mount("https://", adapter)
     return session
 
 
-def shared_session(key):
+def shared_session(key, client_cert=None, key_password=""):
     """One pooled session per ``key`` (endpoint and TLS settings) for the whole process: the
     HTTPS connections stay open from one call, and one job, to the next instead of paying a
     TLS handshake each time. TLS verification and the client certificate are passed with each
-    request, so the key only keeps different endpoints apart."""
+    request (a key with a passphrase is loaded into the session once), so the key keeps
+    different endpoints and client keys apart."""
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(key)
         if session is None:
-            session = _SESSIONS[key] = pooled_session()
+            session = _SESSIONS[key] = pooled_session(client_cert, key_password)
         return session
 
 

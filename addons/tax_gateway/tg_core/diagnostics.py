@@ -39,7 +39,7 @@ def server_certificate(config):
     )
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if config.client_cert:
-        context.load_cert_chain(*config.client_cert)
+        context.load_cert_chain(*config.client_cert, password=config.client_key_password or None)
     with socket.create_connection((host, port), timeout=config.connect_timeout) as raw:
         with context.wrap_socket(raw, server_hostname=host) as tls_sock:
             cert = x509.load_der_x509_certificate(tls_sock.getpeercert(binary_form=True))
