@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+from decimal import Decimal
 
 import requests
 
@@ -58,7 +59,9 @@ sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 
 from e2e_common import FAPIAO_JOBS, perform_jobs  # noqa: E402
 from sandbox.testing import SandboxProcess, free_port  # noqa: E402
-from tg_core.client import Config, NuonuoClient  # noqa: E402
+from tg_core.client import Config  # noqa: E402
+from tg_core.nuonuo import NuonuoClient  # noqa: E402
+from tg_core.platform import FapiaoRequest, Line, Party  # noqa: E402
 
 CLIENTS = 16
 ISSUER = "bench_issuer"
@@ -485,28 +488,23 @@ def sandbox_queries_per_second(sandbox, seconds=5.0, processes=4):
         ca_bundle=sandbox.ca,
     )
     order_no = "TGBENCHQUERY0000001"
-    order = {
-        "orderNo": order_no,
-        "invoiceDate": "2026-11-23 10:00:00",
-        "invoiceType": "1",
-        "invoiceLine": "pc",
-        "salerTaxNum": config.user_tax,
-        "salerName": "Bench",
-        "buyerName": "Bench 买方",
-        "invoiceDetail": [
-            {
-                "goodsName": "苹果",
-                "goodsCode": "1010115010100000000",
-                "num": "1",
-                "price": "10",
-                "withTaxFlag": "0",
-                "taxRate": "0.09",
-                "taxExcludedAmount": "10.00",
-                "tax": "0.90",
-                "taxIncludedAmount": "10.90",
-            }
-        ],
-    }
+    order = FapiaoRequest(
+        business_key=order_no,
+        kind="82",
+        seller=Party(name="Bench", tax_id=config.user_tax),
+        buyer=Party(name="Bench 买方"),
+        lines=(
+            Line(
+                name="苹果",
+                tax_code="1010115010100000000",
+                quantity=Decimal("1"),
+                unit_price=Decimal("10"),
+                rate=Decimal("0.09"),
+                amount=Decimal("10.00"),
+                tax=Decimal("0.90"),
+            ),
+        ),
+    )
     NuonuoClient(config).issue(order)
     # client processes, not threads: one Python process signing and parsing would be the
     # bottleneck (GIL) long before the sandbox is

@@ -12,6 +12,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 for addon in ("tax_gateway", "fruit_invoice", "vehicle_invoice"):
     sys.path.insert(0, str(ROOT / "addons" / addon))
+# the sandbox's modules import each other as top-level modules, as in its own process
+sys.path.insert(0, str(ROOT / "addons" / "tax_gateway" / "sandbox"))
 
 from sandbox.testing import SandboxProcess  # noqa: E402
 

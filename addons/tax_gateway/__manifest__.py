@@ -30,6 +30,7 @@
         "wizards/tax_classification_import_views.xml",
         "wizards/tax_buyer_import_views.xml",
         "wizards/tax_gateway_reconcile_views.xml",
+        "wizards/tax_gateway_drawer_login_views.xml",
         "views/tax_gateway_menus.xml",
         "report/tax_fapiao_report.xml",
     ],

@@ -1,5 +1,6 @@
 """The client (tg_core.client) against the sandbox platform process, over HTTPS."""
 
+import dataclasses
 import threading
 import time
 from decimal import Decimal
@@ -9,15 +10,17 @@ import pytest
 import requests
 from sandbox.testing import SandboxProcess
 from tg_core import einvoice, nuonuo, signature
-from tg_core.client import (
-    DONE,
-    FAILED,
-    ISSUING,
-    Config,
-    NuonuoClient,
-    PlatformError,
-    check_document_url,
-    new_order_no,
+from tg_core.client import Config, PlatformError, check_document_url, new_order_no
+from tg_core.nuonuo import NuonuoClient
+from tg_core.platform import (
+    ISSUED,
+    PENDING,
+    REFUSED,
+    RETRY,
+    FapiaoRequest,
+    Line,
+    Party,
+    RedFormRequest,
 )
 
 SELLER = "91110000600037341L"
@@ -40,31 +43,30 @@ def make_client(sandbox, **overrides):
     return NuonuoClient(Config(**values))
 
 
+LINE_KIND = {"bs": "81", "pc": "82", "ec": "86", "es": "85"}
+
+
 def make_order(order_no=None, buyer=BUYER, amount="100.00", tax="9.00", line="bs"):
-    return {
-        "orderNo": order_no or new_order_no(),
-        "invoiceType": "1",
-        "invoiceLine": line,
-        "salerTaxNum": SELLER,
-        "salerName": "北京果品批发有限公司",
-        "buyerName": "上海果品贸易有限公司",
-        "buyerTaxNum": buyer,
-        "clerk": "王会计",
-        "invoiceDetail": [
-            {
-                "goodsName": "*水果*富士苹果",
-                "goodsCode": "1010115010100000000",
-                "num": "8",
-                "price": "12.5",
-                "unit": "kg",
-                "taxRate": "0.09",
-                "taxExcludedAmount": amount,
-                "tax": tax,
-                "taxIncludedAmount": str(Decimal(amount) + Decimal(tax)),
-                "withTaxFlag": "0",
-            }
-        ],
-    }
+    """A neutral request (tg_core.platform) of one line of apples."""
+    return FapiaoRequest(
+        business_key=order_no or new_order_no(),
+        kind=LINE_KIND[line],
+        seller=Party(name="北京果品批发有限公司", tax_id=SELLER),
+        buyer=Party(name="上海果品贸易有限公司", tax_id=buyer),
+        drawer="王会计",
+        lines=(
+            Line(
+                name="*水果*富士苹果",
+                tax_code="1010115010100000000",
+                quantity=Decimal("8"),
+                unit_price=Decimal("12.5"),
+                unit="kg",
+                rate=Decimal("0.09"),
+                amount=Decimal(amount),
+                tax=Decimal(tax),
+            ),
+        ),
+    )
 
 
 def issued_count(sandbox):
@@ -78,10 +80,10 @@ def test_issue_query_and_documents(sandbox):
     client = make_client(sandbox)
     order = make_order()
     first = client.issue(order)
-    assert first.status == ISSUING and first.serial and not first.adopted
-    done = client.query(order["orderNo"], order)
-    assert done.status == DONE and len(done.number) == 20 and done.number.isdigit()
-    xml = client.download(done.files["xmlUrl"])
+    assert first.state == PENDING and first.serial and not first.adopted
+    done = client.query(order.business_key, order)
+    assert done.state == ISSUED and len(done.number) == 20 and done.number.isdigit()
+    xml = client.download(done.documents["xml"])
     parsed = einvoice.parse(xml)
     assert parsed["number"] == done.number
     assert (parsed["amount"], parsed["tax"], parsed["total"]) == (
@@ -90,27 +92,27 @@ def test_issue_query_and_documents(sandbox):
         Decimal("109.00"),
     )
     assert parsed["special"] and parsed["blue"] and parsed["buyer_tax_id"] == BUYER
-    sig = client.download(done.files["signatureUrl"]).decode()
+    sig = client.download(done.documents["sig"]).decode()
     ca = open(sandbox.ca, "rb").read()
     assert signature.verify_detached(ca, xml, sig)
     assert not signature.verify_detached(ca, xml.replace(b"100.00", b"900.00"), sig)
-    pdf = client.download(done.files["pdfUrl"])
+    pdf = client.download(done.documents["pdf"])
     assert pdf.startswith(b"%PDF")
     # documents are made once and kept: the same bytes on every download
-    assert client.download(done.files["pdfUrl"]) == pdf
-    assert client.download(done.files["xmlUrl"]) == xml
+    assert client.download(done.documents["pdf"]) == pdf
+    assert client.download(done.documents["xml"]) == xml
     credit = client.credit_line()
     assert credit["used"] == Decimal("100.00")
     assert credit["available"] == credit["total"] - credit["used"]
     # the documents of one fapiao come at the same time, each as it was downloaded alone
     urls = {
-        "xml": done.files["xmlUrl"],
-        "sig": done.files["signatureUrl"],
-        "pdf": done.files["pdfUrl"],
+        "xml": done.documents["xml"],
+        "sig": done.documents["sig"],
+        "pdf": done.documents["pdf"],
     }
     assert client.download_all(urls) == {"xml": xml, "sig": sig.encode(), "pdf": pdf}
     with pytest.raises(PlatformError) as failed:
-        client.download_all(dict(urls, pdf=done.files["pdfUrl"] + "-unknown"))
+        client.download_all(dict(urls, pdf=done.documents["pdf"] + "-unknown"))
     assert failed.value.code == "HTTP_404" and failed.value.transient
 
 
@@ -120,8 +122,8 @@ def test_documents_only_from_the_platform_hosts_without_redirects_and_capped(san
     client = make_client(sandbox)
     order = make_order()
     client.issue(order)
-    done = client.query(order["orderNo"], order)
-    pdf_url = done.files["pdfUrl"]
+    done = client.query(order.business_key, order)
+    pdf_url = done.documents["pdf"]
     assert client.download(pdf_url).startswith(b"%PDF")
     port = sandbox.url.rsplit(":", 1)[1]
     for url in (
@@ -161,14 +163,14 @@ def test_request_log_hook_gets_each_call_and_downloads_together(sandbox):
     client.on_call = batches.append
     order = make_order()
     client.issue(order)
-    done = client.query(order["orderNo"], order)
+    done = client.query(order.business_key, order)
     assert [[call[0] for call in batch] for batch in batches] == [
         ["nuonuo.OpeMplatform.requestBillingNew"],
         ["nuonuo.OpeMplatform.queryInvoiceResult"],
     ]
     assert all(batch[0][3] == "E0000" and batch[0][2] == 200 for batch in batches)
     batches.clear()
-    urls = {"xml": done.files["xmlUrl"], "pdf": done.files["pdfUrl"] + "-unknown"}
+    urls = {"xml": done.documents["xml"], "pdf": done.documents["pdf"] + "-unknown"}
     with pytest.raises(PlatformError):
         client.download_all(urls)
     assert len(batches) == 1
@@ -216,7 +218,7 @@ def test_faults_never_issue_twice(sandbox, fault):
     assert result.serial
     assert sandbox.fault("status")["result"]["pending"] == []  # the fault did fire
     assert issued_count(sandbox) == 1
-    assert client.query(order["orderNo"], order).status == DONE
+    assert client.query(order.business_key, order).state == ISSUED
 
 
 def test_read_timeout_then_query_before_resend(sandbox):
@@ -232,7 +234,7 @@ def test_read_timeout_then_query_before_resend(sandbox):
 
 def test_latency_within_timeout_is_just_slow(sandbox):
     sandbox.fault("latency", seconds=0.3, count=1)
-    assert make_client(sandbox).issue(make_order()).status == ISSUING
+    assert make_client(sandbox).issue(make_order()).state == PENDING
 
 
 def test_permanent_errors_stop_at_once(tmp_path):
@@ -262,8 +264,21 @@ def test_platform_failure_and_seal_failure(sandbox):
     sandbox.fault("fail_issue", count=1)
     order = make_order()
     client.issue(order)
-    failed = client.query(order["orderNo"], order)
-    assert failed.status == FAILED and failed.message
+    failed = client.query(order.business_key, order)
+    assert failed.state == REFUSED and failed.message and failed.code == "22"
+    # a seal failure is kept under its key and issued again there (reInvoice), never resent
+    sandbox.fault("seal_fail", count=1)
+    sealed = make_order()
+    client.issue(sealed)
+    held = client.query(sealed.business_key, sealed)
+    assert held.state == RETRY and held.code == "24"
+    again = client.reissue(sealed, held.serial)
+    assert again.state in (PENDING, ISSUED) and again.serial == held.serial
+    done = client.query(sealed.business_key, sealed)
+    assert done.state == ISSUED and done.serial == held.serial and len(done.number) == 20
+    # asked again (an answer lost): the platform says it is issued, and that is the answer
+    assert client.reissue(sealed, held.serial).number == done.number
+    assert issued_count(sandbox) == 2
 
 
 def test_many_business_keys_in_one_query(sandbox):
@@ -277,20 +292,21 @@ def test_many_business_keys_in_one_query(sandbox):
     unknown = make_order()  # never submitted
     altered = make_order()
     client.issue(altered)
-    altered["invoiceDetail"][0]["taxIncludedAmount"] = "110.00"  # not what was sent
+    line = dataclasses.replace(altered.lines[0], amount=Decimal("101.00"))
+    altered = dataclasses.replace(altered, lines=(line,))  # not what was sent
     calls.clear()
     outcomes = client.query_many(
-        {order["orderNo"]: order for order in (failed, done, unknown, altered)}
+        {order.business_key: order for order in (failed, done, unknown, altered)}
     )
     assert [method for method, *_rest in calls] == ["nuonuo.OpeMplatform.queryInvoiceResult"]
-    assert outcomes[failed["orderNo"]].status == FAILED
-    assert outcomes[done["orderNo"]].status == DONE
-    assert outcomes[done["orderNo"]].number and outcomes[done["orderNo"]].files["xmlUrl"]
-    assert outcomes[unknown["orderNo"]].code == "E9500"
-    assert outcomes[altered["orderNo"]].code == "MISMATCH"
+    assert outcomes[failed.business_key].state == REFUSED
+    assert outcomes[done.business_key].state == ISSUED
+    assert outcomes[done.business_key].number and outcomes[done.business_key].documents["xml"]
+    assert outcomes[unknown.business_key].code == "E9500"
+    assert outcomes[altered.business_key].code == "MISMATCH"
     # none known at all: each key is not found, the call itself does not fail
     nobody = make_order()
-    assert client.query_many({nobody["orderNo"]: nobody})[nobody["orderNo"]].code == "E9500"
+    assert client.query_many({nobody.business_key: nobody})[nobody.business_key].code == "E9500"
     # the platform answers at most 50 keys a call: more is refused before anything is sent
     calls.clear()
     with pytest.raises(ValueError):
@@ -303,9 +319,9 @@ def test_bad_document_signature_is_detected(sandbox):
     sandbox.fault("bad_signature", count=1)
     order = make_order()
     client.issue(order)
-    done = client.query(order["orderNo"], order)
-    xml = client.download(done.files["xmlUrl"])
-    sig = client.download(done.files["signatureUrl"]).decode()
+    done = client.query(order.business_key, order)
+    xml = client.download(done.documents["xml"])
+    sig = client.download(done.documents["sig"]).decode()
     assert not signature.verify_detached(open(sandbox.ca, "rb").read(), xml, sig)
 
 
@@ -324,15 +340,15 @@ def test_restart_mid_flight_keeps_state(tmp_path):
     order = make_order()
     try:
         issued = client.issue(order)
-        assert client.query(order["orderNo"]).status == ISSUING
+        assert client.query(order.business_key).state == PENDING
     finally:
         proc.stop()
     again = SandboxProcess(data, extra=["--issue-delay", "0.5"], port=proc.port).start()
     try:
         time.sleep(0.6)
         client.session.close()  # the old pooled connection died with the process
-        done = client.query(order["orderNo"], order)
-        assert done.status == DONE and done.serial == issued.serial
+        done = client.query(order.business_key, order)
+        assert done.state == ISSUED and done.serial == issued.serial
         assert client.issue(order).adopted  # still known after the restart
         assert issued_count(again) == 1
     finally:
@@ -357,11 +373,10 @@ def test_diagnostics_report_every_step(sandbox):
 
 
 def test_exponent_notation_is_refused(sandbox):
-    order = make_order()
+    order = nuonuo.order_of(make_order())
     order["invoiceDetail"][0]["num"] = "8E+2"
-    with pytest.raises(PlatformError) as err:
-        make_client(sandbox).issue(order)
-    assert err.value.code == "E9000"
+    answer = make_client(sandbox).call("nuonuo.OpeMplatform.requestBillingNew", {"order": order})
+    assert answer["code"] == "E9000"
 
 
 def test_result_pushed_to_the_callback_url(sandbox):
@@ -384,12 +399,12 @@ def test_result_pushed_to_the_callback_url(sandbox):
     receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
-        order = make_order()
-        order["callBackUrl"] = f"http://127.0.0.1:{receiver.server_address[1]}/cb"
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/cb"
+        order = dataclasses.replace(make_order(), callback_url=url)
         result = make_client(sandbox).issue(order)
         content_type, body = pushed.get(timeout=10)
         # the documented shape: a form of operater, orderno and content (a JSON text)
-        assert nuonuo.callback_order_no(content_type, nuonuo.parse_form(body)) == order["orderNo"]
+        assert nuonuo.callback_order_no(content_type, nuonuo.parse_form(body)) == order.business_key
         form = parse_qs(body.decode())
         assert form["operater"] == ["callback"]
         content = json.loads(form["content"][0])
@@ -415,7 +430,7 @@ def test_invoice_list_by_period(sandbox):
     listed = client.list_invoices(
         now - datetime.timedelta(hours=1), now + datetime.timedelta(hours=1), page_size=2
     )
-    assert sorted(r.order_no for r in listed) == sorted(o["orderNo"] for o in orders)
+    assert sorted(r.business_key for r in listed) == sorted(o.business_key for o in orders)
     assert all(r.total == Decimal("109.00") and len(r.number) == 20 for r in listed)
     later = client.list_invoices(
         now + datetime.timedelta(hours=1), now + datetime.timedelta(hours=2)
@@ -444,8 +459,8 @@ def test_paper_void_through_the_platform(sandbox):
     paper, electronic = make_order(line="ec"), make_order(line="pc")
     client.issue(paper)
     client.issue(electronic)
-    paper_result = client.query(paper["orderNo"], paper)
-    electronic_result = client.query(electronic["orderNo"], electronic)
+    paper_result = client.query(paper.business_key, paper)
+    electronic_result = client.query(electronic.business_key, electronic)
     assert paper_result.paper_code and paper_result.paper_number
     with pytest.raises(PlatformError) as err:
         client.void_paper(paper_result.serial, paper_result.paper_code, "00000000")
@@ -461,10 +476,47 @@ def test_paper_void_through_the_platform(sandbox):
     client.void_paper(paper_result.serial, paper_result.paper_code, paper_result.paper_number)
     with pytest.raises(PlatformError) as err:
         client.request_red_form(
-            {
-                "billId": new_order_no(),
-                "blueElecInvoiceNumber": paper_result.number,
-                "redReason": "01",
-            }
+            RedFormRequest(
+                bill_id=new_order_no(),
+                blue_kind=paper.kind,
+                blue_number=paper_result.number,
+                seller=paper.seller,
+                buyer=paper.buyer,
+                reason="01",
+            )
         )
     assert err.value.code == "E9166"
+
+
+def test_the_drawer_s_session(sandbox):
+    """登录电子税务局 and 实名认证 through the platform: logged out, nothing is issued; a QR
+    scan or the texted code logs in; an identity check is confirmed by scanning."""
+    client = make_client(sandbox)
+    assert client.session_state() == "ok"
+    sandbox.drawer("logout")
+    assert client.session_state() == "login"
+    with pytest.raises(PlatformError) as refused:
+        client.issue(make_order())
+    assert refused.value.code == "E9700" and not refused.value.transient
+    qr = client.session_qr("login")
+    assert qr["qr"] and qr["app"] == "2" and qr["expires"]
+    assert client.session_qr("login")["qr"] == qr["qr"]  # the code held is reused
+    assert client.session_qr("login", renew=True)["qr"] != qr["qr"]
+    assert client.session_confirm("login") is False  # not scanned yet: still running
+    sandbox.drawer("scan")
+    assert client.session_confirm("login") is True
+    assert client.session_state() == "ok"
+    sandbox.drawer("logout")
+    client.session_sms()
+    with pytest.raises(PlatformError) as wrong:
+        client.session_confirm("login", sms_code="1" + sandbox.drawer("sms")["sms"][1:] + "9")
+    assert wrong.value.code == "SESSION_REFUSED"
+    assert client.session_confirm("login", sms_code=sandbox.drawer("sms")["sms"])
+    sandbox.drawer("identity_due")
+    assert client.session_state() == "verify"
+    check = client.session_qr("verify")
+    assert client.session_confirm("verify", auth_id=check["auth_id"]) is False
+    sandbox.drawer("scan")
+    assert client.session_confirm("verify", auth_id=check["auth_id"]) is True
+    assert client.session_state() == "ok"
+    assert client.issue(make_order()).state == PENDING

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from test_platform_wire import make_client, make_order
 from tg_core import einvoice
-from tg_core.client import DONE, PlatformError, new_order_no
+from tg_core.client import PlatformError, new_order_no
+from tg_core.platform import ISSUED, Line, RedFormRequest
 
 RED_TTL = 72 * 3600
 
@@ -14,32 +15,34 @@ RED_TTL = 72 * 3600
 def issue_blue(client, **order_values):
     order = make_order(**order_values)
     client.issue(order)
-    done = client.query(order["orderNo"], order)
-    assert done.status == DONE
+    done = client.query(order.business_key, order)
+    assert done.state == ISSUED
     return done.number
 
 
 def red_request(blue_number, reason="02", detail=None, bill_id=None):
-    form = {
-        "billId": bill_id or new_order_no(),
-        "blueInvoiceLine": "bs",
-        "applySource": "0",
-        "blueElecInvoiceNumber": blue_number,
-        "redReason": reason,
-    }
-    if detail:
-        form["detail"] = detail
-    return form
+    """A seller's form against ``blue_number`` (one of make_order's: a 专票 of apples)."""
+    blue = make_order()
+    return RedFormRequest(
+        bill_id=bill_id or new_order_no(),
+        blue_kind=blue.kind,
+        blue_number=blue_number,
+        seller=blue.seller,
+        buyer=blue.buyer,
+        reason=reason,
+        lines=tuple(detail) if detail else None,
+    )
 
 
 def red_line(amount, tax, index=1):
-    return {
-        "blueDetailIndex": index,
-        "taxExcludedAmount": amount,
-        "tax": tax,
-        "taxRate": "0.09",
-        "num": "-1",
-    }
+    return index, Line(
+        name="*水果*富士苹果",
+        tax_code="1010115010100000000",
+        rate=Decimal("0.09"),
+        amount=Decimal(amount),
+        tax=Decimal(tax),
+        quantity=Decimal("-1"),
+    )
 
 
 def form_count(sandbox):
@@ -55,8 +58,8 @@ def test_full_reversal_needs_no_confirmation_and_issues_the_red_invoice(sandbox)
     assert (form.amount, form.tax) == (Decimal("-100.00"), Decimal("-9.00"))
     assert len(form.bill_no) == 20 and form.red_serial
     red = client.fetch_red_invoice(form)
-    assert red.status == DONE and red.number != blue
-    parsed = einvoice.parse(client.download(red.files["xmlUrl"]))
+    assert red.state == ISSUED and red.number != blue
+    parsed = einvoice.parse(client.download(red.documents["xml"]))
     assert not parsed["blue"] and parsed["total"] == Decimal("-109.00")
     with pytest.raises(PlatformError) as refused:
         client.request_red_form(red_request(blue))
@@ -101,7 +104,7 @@ def test_buyer_confirmed_invoice_waits_for_the_buyer(sandbox):
     sandbox.buyer("confirm", billNo=second.bill_no)
     confirmed = client.query_red_form(bill_id=second.bill_id)
     assert confirmed.status == "04"
-    assert client.fetch_red_invoice(confirmed).status == DONE
+    assert client.fetch_red_invoice(confirmed).state == ISSUED
 
 
 def test_unconfirmed_form_lapses_after_72_hours(sandbox):
@@ -120,7 +123,7 @@ def test_buyer_raised_form_is_listed_and_confirmed_or_denied(sandbox):
     other = issue_blue(client)
     raised = sandbox.buyer("raise", number=blue, redReason="1")["result"]
     sandbox.buyer("raise", number=other, redReason="4")
-    waiting = client.list_red_forms(billStatus="03")
+    waiting = client.list_red_forms(status="03")
     assert {f.blue_number for f in waiting} == {blue, other}
     assert all(f.apply_source == "1" for f in waiting)
     mine = next(f for f in waiting if f.bill_no == raised["billNo"])

@@ -10,7 +10,8 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from sandbox.testing import SERVER, SandboxProcess
-from tg_core.client import Config, NuonuoClient, PlatformError
+from tg_core.client import Config, PlatformError
+from tg_core.nuonuo import NuonuoClient
 
 
 def test_health_over_verified_tls(sandbox_with_health):

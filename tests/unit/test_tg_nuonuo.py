@@ -1,3 +1,4 @@
+import pytest
 from tg_core import nuonuo
 
 
@@ -22,3 +23,79 @@ def test_transport_ids():
     assert len(senid) == 32 and senid.isalnum()
     assert len(nonce) == 8 and nonce.isdigit() and not nonce.startswith("0")
     assert nuonuo.new_senid() != senid
+
+
+# ------------------------------------------------------------ the neutral boundary
+def neutral_request(**changes):
+    import datetime
+    from decimal import Decimal
+
+    from tg_core.platform import FapiaoRequest, Line, Party
+
+    values = dict(
+        business_key="TG0000000000000000001"[:20],
+        kind="82",
+        seller=Party(name="北京果品批发有限公司", tax_id="91110000600037341L"),
+        buyer=Party(name="上海果品贸易有限公司", tax_id="91310000MA1FL0001R"),
+        issued_at=datetime.datetime(2026, 12, 6, 16, 30),  # UTC, as Odoo stores it
+        lines=(
+            Line(
+                name="苹果",
+                tax_code="1010115010100000000",
+                rate=Decimal("0.09"),
+                amount=Decimal("100.00"),
+                tax=Decimal("9.00"),
+                quantity=Decimal("8.00000000"),
+                unit_price=Decimal("12.50"),
+            ),
+        ),
+    )
+    values.update(changes)
+    return FapiaoRequest(**values)
+
+
+def test_a_neutral_request_becomes_nuonuo_s_order():
+    order = nuonuo.order_of(neutral_request())
+    assert order["invoiceLine"] == "pc" and order["invoiceType"] == "1"
+    assert order["invoiceDate"] == "2026-12-07 00:30:00"  # China time
+    (line,) = order["invoiceDetail"]
+    assert (line["num"], line["price"], line["taxIncludedAmount"]) == ("8", "12.5", "109.00")
+    assert "vehicleInfo" not in order and "callBackUrl" not in order
+
+
+def test_the_dialect_refuses_what_the_platform_would_before_sending():
+    import dataclasses
+
+    from tg_core import FapiaoError
+
+    request = neutral_request()
+    nuonuo.check(request)
+    with pytest.raises(FapiaoError) as err:
+        nuonuo.check(dataclasses.replace(request, remark="🍎 fresh"))
+    assert err.value.code == "text_not_gbk" and err.value.params["field"] == "remark"
+    with pytest.raises(FapiaoError) as err:
+        nuonuo.check(dataclasses.replace(request, lines=request.lines * 3), {"max_lines": 2})
+    assert err.value.params == {"count": 3, "limit": 2}
+    with pytest.raises(FapiaoError) as err:
+        nuonuo.check(dataclasses.replace(request, kind="87"))
+    assert err.value.code == "paper_vehicle_line_unset"
+
+
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [("2", "issued"), ("20", "pending"), ("21", "pending"), ("22", "refused"), ("24", "retry")],
+)
+def test_nuonuo_statuses_become_neutral_states(status, state):
+    row = {"orderNo": "TG1", "serialNo": "S1", "status": status, "invoiceTime": 1796544000000}
+    result = nuonuo.result_of(row)
+    assert result.state == state and result.business_key == "TG1"
+    assert result.code == (status if state in ("refused", "retry") else "")
+    assert result.issued_at.year == 2026 and result.issued_at.tzinfo is None
+
+
+def test_an_unknown_status_is_not_read_as_anything():
+    from tg_core.client import PlatformError
+
+    with pytest.raises(PlatformError) as err:
+        nuonuo.result_of({"orderNo": "TG1", "serialNo": "S1", "status": "99"})
+    assert err.value.code == "BAD_RESPONSE" and not err.value.transient

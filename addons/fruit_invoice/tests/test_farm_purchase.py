@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
+from odoo.addons.tax_gateway.tg_core import nuonuo
 
 RESIDENT_ID = "11010519491231002X"  # the check-digit example of GB 11643
 
@@ -63,7 +64,7 @@ class TestFarmPurchase(FapiaoCommon):
         fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
         self.assertEqual((fapiao.buyer_id_type, fapiao.buyer_tax_id), ("208", "C1234567"))
         fapiao._check_before_issue()
-        order = fapiao._nuonuo_order()
+        order = nuonuo.order_of(fapiao._platform_request())
         self.assertEqual((order["certificateType"], order["buyerTaxNum"]), ("208", "C1234567"))
         # a passport number too short to be one is refused, and the partner is unchanged
         with self.assertRaisesRegex(ValidationError, "not a valid 外国护照 number"):
@@ -79,7 +80,7 @@ class TestFarmPurchase(FapiaoCommon):
         self.assertEqual(fapiao.buyer_tax_id, RESIDENT_ID)
         self.assertNotIn(RESIDENT_ID, fapiao.buyer_tax_id_enc or "")  # encrypted at rest
         self.assertEqual((fapiao.line_ids.tax_rate, fapiao.line_ids.tax_amount), (0.0, 0.0))
-        order = fapiao._nuonuo_order()
+        order = nuonuo.order_of(fapiao._platform_request())
         self.assertEqual(
             (order["invoiceLine"], order["specificFactor"], order["certificateType"]),
             ("e", "16", "201"),

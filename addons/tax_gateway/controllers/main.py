@@ -5,7 +5,7 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
 
-from ..tg_core import nuonuo
+from ..tg_core import platform
 
 _logger = logging.getLogger(__name__)
 # A platform's result notice is a few hundred bytes; anything much larger is not one.
@@ -46,25 +46,23 @@ class TaxGatewayCallback(http.Controller):
         MAX_CALLBACK_BYTES are refused unread (413)."""
         length = request.httprequest.content_length
         if length is None or length > MAX_CALLBACK_BYTES:
-            return request.make_json_response(
-                {"code": "E9999", "describe": "too large"}, status=413
-            )
-        # a form: werkzeug has parsed it already (Odoo reads a form's fields as parameters)
-        order_no = nuonuo.callback_order_no(
+            return request.make_json_response({"error": "too large"}, status=413)
+        # the platform calls without a user: its callback runs as a user of its own, who may
+        # read a platform and find a fapiao, nothing more
+        caller = request.env["ir.model.data"]._xmlid_to_res_id("tax_gateway.user_fapiao_callback")
+        env = request.env(user=caller, su=False)
+        env = env(context={"allowed_company_ids": list(env.user._get_company_ids())})
+        provider = env["tax.gateway.provider"].browse(provider_id).exists()
+        # an unknown platform is answered as the usual one is: the URL tells nothing
+        dialect = (
+            provider._dialect() if provider else platform.client_class(platform.DEFAULT_DIALECT)
+        )
+        # the push in the platform's own shape (a form: werkzeug has parsed it already)
+        order_no = provider and dialect.callback_business_key(
             request.httprequest.content_type, request.httprequest.form
         )
         if order_no:
-            # the platform calls without a user: its callback runs as a user of its own, who
-            # may read a platform and find a fapiao, nothing more
-            caller = request.env["ir.model.data"]._xmlid_to_res_id(
-                "tax_gateway.user_fapiao_callback"
-            )
-            env = request.env(user=caller, su=False)
-            env = env(context={"allowed_company_ids": list(env.user._get_company_ids())})
-            provider = env["tax.gateway.provider"].browse(provider_id).exists()
-            if provider and not _allowed(
-                request.httprequest.remote_addr, provider.callback_allowed_ips
-            ):
+            if not _allowed(request.httprequest.remote_addr, provider.callback_allowed_ips):
                 _logger.info(
                     "platform callback for provider %s from %s, not in its allow-list: ignored",
                     provider.id,
@@ -82,7 +80,8 @@ class TaxGatewayCallback(http.Controller):
             if fapiao:
                 fapiao._callback_enqueue_poll()
                 _logger.info("platform callback for fapiao %s: polling now", fapiao.id)
-        return request.make_json_response({"code": "E0000", "describe": ""})
+        # the same answer whatever was sent (the platform's "received")
+        return request.make_json_response(dialect.callback_answer())
 
 
 class TaxGatewayPersonalData(http.Controller):

@@ -96,11 +96,13 @@ class AccountMove(models.Model):
             "issued",
         ]
         for move in self:
-            states = set(
-                move.fapiao_ids.filtered(
+            states = {
+                # held for the drawer's login: to the invoice, still to issue
+                "to_issue" if state == "waiting_login" else state
+                for state in move.fapiao_ids.filtered(
                     lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
                 ).mapped("state")
-            )
+            }
             move.fapiao_state = next((s for s in priority if s in states), "none")
 
     @api.constrains("fapiao")

@@ -12,24 +12,14 @@ from odoo.tools import SQL, split_every
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import FapiaoError, einvoice, money, nuonuo, signature
-from ..tg_core.client import (
-    DONE,
-    FAILED,
-    ISSUING,
-    NOT_FOUND,
-    QUERY_BATCH,
-    SEAL_FAILED,
-    PlatformError,
-    new_order_no,
-)
+from ..tg_core import FapiaoError, einvoice, money, platform, signature
+from ..tg_core.client import PlatformError, new_order_no
+from ..tg_core.platform import SESSION_LOGIN, SESSION_VERIFY
 from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
 from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
 from .tg_messages import core_error, core_validation_error
-
-PENDING_STATUSES = (ISSUING, "21")  # 20 开票中, 21 签章中
 
 FAPIAO_KINDS = [
     ("81", "数电专票 (81)"),
@@ -40,11 +30,12 @@ FAPIAO_KINDS = [
     ("86", "数电纸质普票 (86)"),
     ("87", "数电纸质机动车发票 (87)"),
 ]
-SPECIAL_KINDS = ("81", "85")
-PAPER_KINDS = ("85", "86", "87")
+SPECIAL_KINDS = platform.SPECIAL_KINDS
+PAPER_KINDS = platform.PAPER_KINDS
 STATES = [
     ("draft", "Draft"),
     ("to_issue", "To Issue"),
+    ("waiting_login", "Waiting for the Drawer's Login"),
     ("issuing", "Issuing"),
     ("issued", "Issued"),
     ("failed", "Failed"),
@@ -58,6 +49,8 @@ STATES = [
 EDITABLE_STATES = ("draft", "failed")
 # States in which the tax bureau knows the document: the accounting side is frozen.
 LOCKED_STATES = ("issuing", "issued", "partially_reversed", "reversed")
+# Submitted, not sent yet: to issue, or held until the drawer logs in to the tax bureau.
+QUEUED_STATES = ("to_issue", "waiting_login")
 # States of a fapiao that counts against its invoice's amount (not given up, not reversed).
 DEAD_STATES = ("cancelled", "voided", "reversed")
 # Fields written only by the state machine's transitions (tax.gateway.workflow.mixin).
@@ -84,11 +77,8 @@ WORKFLOW_FIELDS = {
     "signature_state",
     "signature_note",
 }
-VEHICLE_KINDS = ("83", "87")
-INVOICE_LINE_BY_KIND = {"81": "bs", "82": "pc", "85": "es", "86": "ec", "83": "j", "agri": "e"}
-# Nuonuo certificateType of the farmer (the seller of a 农产品收购发票, sent as the buyer):
-# the partner's document type (validators.PERSON_ID_TYPES), a resident ID when unknown.
-AGRI_CERTIFICATE_RESIDENT_ID = "201"
+VEHICLE_KINDS = platform.VEHICLE_KINDS
+SESSION_HOLDS = (SESSION_LOGIN, SESSION_VERIFY)  # the drawer's sessions that hold fapiao
 ALERT_AFTER = datetime.timedelta(hours=24)
 ESCALATE_AFTER = datetime.timedelta(hours=36)  # escalated before the 48 h mark
 _logger = logging.getLogger(__name__)
@@ -148,7 +138,8 @@ class TaxFapiao(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        help="Sent as orderNo; fixed before the first call and reused on every retry.",
+        help="Identifies the fapiao at the platform; fixed before the first call and reused on "
+        "every retry.",
     )
     platform_serial = fields.Char(readonly=True, copy=False)
     issue_date = fields.Datetime(string="Issued On", readonly=True, copy=False)
@@ -401,18 +392,18 @@ class TaxFapiao(models.Model):
             fapiao._check_before_issue()
         self._check_credit_line()
         for fapiao in self:
-            fapiao.write(
-                {
-                    "state": "to_issue",
-                    "submitted_at": fields.Datetime.now(),
-                    "submitted_by_id": self.env.uid,
-                    "alert_level": 0,
-                    "order_no": fapiao.order_no or fapiao._new_order_no(),
-                    "error_code": False,
-                    "error_message": False,
-                    "error_retryable": False,
-                }
-            )
+            values = {
+                "state": "to_issue",
+                "submitted_at": fields.Datetime.now(),
+                "submitted_by_id": self.env.uid,
+                "alert_level": 0,
+                "order_no": fapiao.order_no or fapiao._new_order_no(),
+            }
+            # a fapiao the platform keeps after a failed step keeps its failure until the
+            # platform issues it again: its job asks for that, under the same key
+            if not (fapiao.error_retryable and fapiao.platform_serial):
+                values.update(error_code=False, error_message=False, error_retryable=False)
+            fapiao.write(values)
             fapiao._audit("submit")
             fapiao._enqueue_issue()
         return True
@@ -422,7 +413,7 @@ class TaxFapiao(models.Model):
         """A fapiao still *To Issue* may have been sent by a job whose answer was lost: the
         platform is asked first, and a fapiao it knows is not reset but takes its answer."""
         for fapiao in self:
-            if fapiao.state not in ("to_issue", "failed"):
+            if fapiao.state not in (*QUEUED_STATES, "failed"):
                 raise UserError(_("Only fapiao waiting to be issued or failed go back to draft."))
         known = self.filtered(
             lambda f: f.state == "to_issue" and f.order_no and f._settle_unknown_outcome()
@@ -459,9 +450,9 @@ class TaxFapiao(models.Model):
             raise UserError(_("Fapiao %s is being sent right now.", self.display_name)) from err
         client = self._provider()._client()
         try:
-            result = client.query(self.order_no, self._nuonuo_order())
+            result = client.query(self.order_no, self._platform_request())
         except PlatformError as err:
-            if err.code == NOT_FOUND:
+            if err.code == client.NOT_FOUND:
                 return False
             raise UserError(
                 _(
@@ -574,10 +565,7 @@ class TaxFapiao(models.Model):
                         name=line.name,
                     )
                 )
-        if self.kind in VEHICLE_KINDS:
-            self._nuonuo_vehicle_info()
-        if self.kind == "87":
-            self._nuonuo_invoice_line()
+        self._check_platform_request()
         if self.kind in SPECIAL_KINDS:
             if self.buyer_natural_person:
                 raise UserError(
@@ -625,7 +613,7 @@ class TaxFapiao(models.Model):
                 [
                     ("move_id", "=", move.id),
                     ("direction", "=", "blue"),
-                    ("state", "in", ("to_issue", *LOCKED_STATES)),
+                    ("state", "in", (*QUEUED_STATES, *LOCKED_STATES)),
                     ("id", "!=", self.id),
                 ]
             )
@@ -695,6 +683,7 @@ class TaxFapiao(models.Model):
                 "state": "issued",
                 "error_code": False,
                 "error_message": False,
+                "error_retryable": False,
             }
         )
         if paper and any(paper):
@@ -840,19 +829,32 @@ class TaxFapiao(models.Model):
                 return f"refused before sending: {err.args[0]}"
         provider = self._provider()
         provider._check_online()
-        order = self._nuonuo_order()
+        if self.state == "to_issue" and provider.session_state in SESSION_HOLDS:
+            return self._hold_for_login(provider.session_state)  # nothing is sent
+        request = self._platform_request()
         client = provider._client()
+        # a fapiao the platform keeps under its key after a failed step (its seal) is issued
+        # again there, under that key; any other is submitted (at most once)
+        again = self.error_retryable and self.platform_serial
         try:
-            result = client.issue(order)
+            if again:
+                result = client.reissue(request, self.platform_serial)
+            else:
+                result = client.issue(request)
         except PlatformError as err:
-            self._audit("platform_issue", sent=order, received=[err.code, err.message])
+            self._audit("platform_issue", sent=request, received=[err.code, err.message])
+            session = self._session_refusal(err, client, provider)
+            if session:
+                return self._hold_for_login(session)
             return self._platform_error(err)
-        self._audit("platform_issue", sent=order, received=vars(result))
+        self._audit(
+            "platform_reissue" if again else "platform_issue", sent=request, received=result
+        )
         # The submission is written with its result, in this job's transaction: a fapiao the
         # platform issues at once is written once (to issue -> issued), not twice.
         done = (
-            result.status not in PENDING_STATUSES and self._apply_result_safely(result, client)
-        ) or self._query_on_submit(client, order)
+            result.state != platform.PENDING and self._apply_result_safely(result, client)
+        ) or self._query_on_submit(client, request)
         values = {}
         if self.state == "to_issue":  # still issuing, or its document held back for review
             values["state"] = "issuing"
@@ -865,7 +867,57 @@ class TaxFapiao(models.Model):
         self._enqueue_poll()
         return f"submitted as {result.serial}"
 
-    def _query_on_submit(self, client, order):
+    def _session_refusal(self, err, client, provider):
+        """Whether a refusal is the drawer's session (logged out, identity due) rather than
+        the fapiao's: a refusal that is neither transient nor one of the content's makes the
+        platform be asked. Returns the session state that holds the fapiao, or None."""
+        if err.transient or err.unknown:
+            return None
+        catalogue = self.env["tax.gateway.error"].search([("code", "=", err.code)], limit=1)
+        if catalogue.new_business_key:  # the content was refused
+            return None
+        try:
+            state = client.session_state()
+        except PlatformError:
+            return None
+        if state not in SESSION_HOLDS:
+            return None
+        provider._set_session_state(state)
+        return state
+
+    @transition
+    def _hold_for_login(self, session):
+        """Neither failed nor blindly retried: the fapiao waits until the drawer logs in (or
+        confirms their identity), then goes out in its turn."""
+        self.ensure_one()
+        message = (
+            _(
+                "The drawer must confirm their identity at the tax bureau (实名认证) before "
+                "fapiao are issued: use Log In to the Tax Bureau."
+            )
+            if session == platform.SESSION_VERIFY
+            else _(
+                "The drawer is not logged in to the tax bureau (登录电子税务局): use Log In to "
+                "the Tax Bureau. The fapiao goes out once the login is done."
+            )
+        )
+        self.write({"state": "waiting_login", "error_code": "SESSION", "error_message": message})
+        self._audit("waiting_login", detail=session)
+        return f"waiting for the drawer's {session}"
+
+    @transition
+    def _release_after_login(self):
+        """The drawer logged in: these fapiao go out in their order, under their keys."""
+        for fapiao in self.filtered(lambda f: f.state == "waiting_login"):
+            fapiao.write({"state": "to_issue", "error_code": False, "error_message": False})
+            fapiao._audit("released", detail=fapiao.order_no or "")
+            fapiao._enqueue_issue()
+
+    def action_drawer_login(self):
+        self.ensure_one()
+        return self._provider().action_drawer_login()
+
+    def _query_on_submit(self, client, request):
         """Ask for the result in the submitting job (provider setting): True when the platform
         is done. Whatever goes wrong here is left to the poll job: the submission itself is
         committed with this job, never undone by a failed query."""
@@ -873,7 +925,7 @@ class TaxFapiao(models.Model):
             return False
         try:
             # the query outside the savepoint: its request-log rows (and the breaker) stay
-            result = client.query(self.order_no, order)
+            result = client.query(self.order_no, request)
             with self._savepoint_keeping_tracking():
                 return self._apply_result_safely(result, client)
         except (PlatformError, RetryableJobError) as err:
@@ -903,12 +955,12 @@ class TaxFapiao(models.Model):
         return "; ".join(provider._job_poll_issuing() for provider in self._providers())
 
     def _poll_results(self, client):
-        """Ask the platform for the results of these fapiao, QUERY_BATCH per call, and take
+        """Ask the platform for the results of these fapiao, as many per call as it takes, and take
         each in a savepoint of its own: one fapiao's refusal or bad document never holds up
         the others. A fapiao another worker holds (its issuing job) is skipped. Returns the
         fapiao still issuing, skipped ones included."""
         cr = self.env.cr
-        for ids in split_every(QUERY_BATCH, self.ids):
+        for ids in split_every(client.query_batch, self.ids):
             cr.execute(
                 SQL(
                     "SELECT id FROM tax_fapiao WHERE id = ANY(%s) AND state = 'issuing' "
@@ -920,21 +972,21 @@ class TaxFapiao(models.Model):
             if not locked:
                 continue
             locked.invalidate_recordset()
-            orders = {fapiao.order_no: fapiao._nuonuo_order() for fapiao in locked}
+            requests = {fapiao.order_no: fapiao._platform_request() for fapiao in locked}
             try:
-                outcomes = client.query_many(orders)
+                outcomes = client.query_many(requests)
             except PlatformError as err:
                 if err.transient:  # asked again at the next poll (the request log has it)
                     _logger.info("poll of %s fapiao: %s, asked again later", len(locked), err)
                     break
-                outcomes = dict.fromkeys(orders, err)  # as if each had been asked alone
+                outcomes = dict.fromkeys(requests, err)  # as if each had been asked alone
             for fapiao in locked:
                 fapiao._take_polled(outcomes[fapiao.order_no], client)
         self.invalidate_recordset(["state"])
         return self.filtered(lambda fapiao: fapiao.state == "issuing")
 
     def _take_polled(self, outcome, client):
-        """One fapiao's answer to a poll (IssueResult or PlatformError), in a savepoint: what
+        """One fapiao's answer to a poll (Result or PlatformError), in a savepoint: what
         goes wrong with it is kept on it and rolled back alone."""
         self.ensure_one()
         try:
@@ -966,7 +1018,7 @@ class TaxFapiao(models.Model):
         now = fields.Datetime.now()
         waiting = self.search(
             [
-                ("state", "in", ("to_issue", "issuing")),
+                ("state", "in", (*QUEUED_STATES, "issuing")),
                 ("submitted_at", "<=", now - ALERT_AFTER),
                 ("alert_level", "<", 2),
             ],
@@ -1048,50 +1100,42 @@ class TaxFapiao(models.Model):
 
     @transition
     def _apply_result(self, result, client=None):
-        """Returns True when the platform has finished with this fapiao."""
+        """Take the platform's (neutral) result. Returns True when the platform has finished
+        with this fapiao."""
         self.ensure_one()
-        if result.status in PENDING_STATUSES:
+        Error = self.env["tax.gateway.error"]
+        if result.state == platform.PENDING:
             self.platform_serial = result.serial
             return False
-        if result.status == DONE:
+        if result.state == platform.ISSUED:
             self._archive_documents(result, client)
-            issued_at = datetime.datetime.utcfromtimestamp((result.issue_time_ms or 0) / 1000)
             self._mark_issued(
                 result.number,
-                issued_at,
+                result.issued_at or fields.Datetime.now(),
                 serial=result.serial,
                 paper=(result.paper_code, result.paper_number),
             )
             return True
-        if result.status == SEAL_FAILED:
+        if result.state == platform.VOIDED:  # voided at the platform, not by Odoo: a person looks
+            raise PlatformError("VOIDED", _("The platform says this fapiao was voided there."))
+        if result.state == platform.RETRY:  # the platform keeps it under its key: issue again
             self._mark_failed(
-                "24", self.env["tax.gateway.error"]._describe("24", result.message), retryable=True
+                result.code, Error._describe(result.code, result.message), retryable=True
             )
+            if result.serial and self.platform_serial != result.serial:
+                self.platform_serial = result.serial
             return True
-        if result.status == FAILED:
-            self._mark_failed(
-                "22",
-                self.env["tax.gateway.error"]._describe("22", result.message),
-                retryable=False,
-                new_key=True,
-            )
-            return True
-        self._mark_failed(result.status, result.message)
+        # refused for its content: a corrected fapiao goes under a new key
+        self._mark_failed(result.code, Error._describe(result.code, result.message), new_key=True)
         return True
 
     def _archive_documents(self, result, client=None):
         """Download XML, signature, PDF (and OFD) at once; verify the signature and the XML
         against the record before anything is kept."""
         provider = self._provider()
+        # the XML, its detached signature, the PDF and the OFD (the original voucher)
         urls = {
-            ext: result.files[key]
-            for ext, key in (
-                ("xml", "xmlUrl"),
-                ("sig", "signatureUrl"),
-                ("pdf", "pdfUrl"),
-                ("ofd", "ofdUrl"),  # the original voucher, when the platform gives it
-            )
-            if result.files.get(key)
+            ext: result.documents[ext] for ext in platform.DOCUMENTS if result.documents.get(ext)
         }
         # every document is optional: the platform names those the account gets (the XML is an
         # option of the account); what is there is checked, what is not is said plainly
@@ -1141,66 +1185,51 @@ class TaxFapiao(models.Model):
             ]
         )
 
-    def _nuonuo_order(self):
-        """The Nuonuo ``order`` for this fapiao (amounts as exact strings)."""
+    def _platform_request(self):
+        """This fapiao as the neutral request every platform's dialect takes."""
         self.ensure_one()
-        blue = self.direction == "blue"
         buyer = self._personal_values()
-        details = []
-        for line in self.line_ids:
-            values = line._money_values()
-            details.append(
-                {
-                    "goodsName": line.name,
-                    "goodsCode": line.tax_code or "",
-                    "specType": line.spec or "",
-                    "unit": line.uom_name or "",
-                    "num": money.plain(values["quantity"]) if values["quantity"] else "",
-                    "price": money.plain(values["unit_price"]) if values["unit_price"] else "",
-                    "withTaxFlag": "0",
-                    "taxRate": str(values["rate"]),
-                    "taxExcludedAmount": str(values["amount"]),
-                    "tax": str(values["tax"]),
-                    "taxIncludedAmount": str(values["amount"] + values["tax"]),
-                    "favouredPolicyFlag": line.policy_flag or "",
-                    "invoiceLineProperty": "0",
-                }
-            )
-        order = {
-            "orderNo": self.order_no,
-            "invoiceDate": fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-            "invoiceType": "1" if blue else "2",
-            "invoiceLine": self._nuonuo_invoice_line(),
-            "salerTaxNum": self.seller_tax_id or "",
-            "salerName": self.seller_name or "",
-            "salerAddress": self.seller_address_phone or "",
-            "salerAccount": self.seller_bank_account or "",
-            "buyerName": self.buyer_name or "",
-            "buyerTaxNum": buyer["buyer_tax_id"] or "",
-            "buyerAddress": buyer["buyer_address_phone"] or "",
-            "buyerAccount": buyer["buyer_bank_account"] or "",
-            "naturalPersonFlag": "1" if self.buyer_natural_person else "0",
-            "email": self.buyer_email or "",
-            "clerk": self.drawer_id.name or "",
-            "remark": self.remark or "",
-            "invoiceDetail": details,
-        }
         provider = self.env["tax.gateway.provider"]._of_company(self.company_id)
-        if provider.callback_url:
-            order["callBackUrl"] = provider.callback_url
-        if self.kind in VEHICLE_KINDS:
-            info = self._nuonuo_vehicle_info()
-            order["vehicleInfo"] = info
-            # the single line's goodsName is the vehicle type (the platform's rule)
-            details[0]["goodsName"] = info["vehicleType"]
-        elif self.kind in SPECIAL_KINDS and self._platform_vehicle():
-            # a 机动车类专票 (B2B: to a dealer, a leasing company): flagged, with the vehicle [U]
-            order["vehicleFlag"] = "1"
-            order["vehicleInfo"] = self._nuonuo_vehicle_info()
-        if self.kind == "agri":
-            order["specificFactor"] = "16"
-            order["certificateType"] = self.buyer_id_type or AGRI_CERTIFICATE_RESIDENT_ID
-        return order
+        return platform.FapiaoRequest(
+            business_key=self.order_no or "",
+            kind=self.kind,
+            direction=self.direction,
+            issued_at=fields.Datetime.now(),
+            seller=platform.Party(
+                name=self.seller_name or "",
+                tax_id=self.seller_tax_id or "",
+                address_phone=self.seller_address_phone or "",
+                bank_account=self.seller_bank_account or "",
+            ),
+            buyer=platform.Party(
+                name=self.buyer_name or "",
+                tax_id=buyer["buyer_tax_id"] or "",
+                address_phone=buyer["buyer_address_phone"] or "",
+                bank_account=buyer["buyer_bank_account"] or "",
+                natural_person=self.buyer_natural_person,
+                id_type=self.buyer_id_type or "",
+                email=self.buyer_email or "",
+            ),
+            lines=tuple(line._platform_line() for line in self.line_ids),
+            drawer=self.drawer_id.name or "",
+            remark=self.remark or "",
+            callback_url=(provider.callback_url or "") if provider else "",
+            vehicle=self._platform_vehicle(),
+        )
+
+    def _check_platform_request(self):
+        """What the company's platform needs of this request's shape, then what the bureau
+        needs whatever the platform (a vehicle's data on a 机动车 fapiao): refused before
+        anything is sent, with the field named."""
+        self.ensure_one()
+        request = self._platform_request()
+        try:
+            provider = self.env["tax.gateway.provider"]._of_company(self.company_id)
+            if provider:
+                provider._check_request(request)
+            platform.check_request(request)
+        except FapiaoError as err:
+            raise core_error(self.env, err) from err
 
     def _check_credit_line(self):
         """Refuse, before anything is sent, blue fapiao that would go over what is left of the
@@ -1241,25 +1270,9 @@ class TaxFapiao(models.Model):
                 )
 
     def _platform_vehicle(self):
-        """The vehicle this fapiao sells, as neutral data (tg_core.nuonuo.VEHICLE_FIELDS'
-        keys), or None; the vehicle trade fills it in from the VIN's lot."""
+        """The vehicle this fapiao sells, as neutral data (tg_core.platform.VEHICLE_KEYS), or
+        None; the vehicle trade fills it in from the VIN's lot."""
         return None
-
-    def _nuonuo_vehicle_info(self):
-        try:
-            return nuonuo.vehicle_info(self._platform_vehicle())
-        except FapiaoError as err:
-            raise core_error(self.env, err) from err
-
-    def _nuonuo_invoice_line(self):
-        """Nuonuo's invoiceLine of this fapiao's kind; the paper motor-vehicle code is not
-        published: the provider's setting, refused while it is unset."""
-        if self.kind == "87":
-            code = self._provider().paper_vehicle_line
-            if not code:
-                raise core_error(self.env, FapiaoError("paper_vehicle_line_unset"))
-            return code
-        return INVOICE_LINE_BY_KIND.get(self.kind, "pc")
 
     @api.model
     def _prepare_from_move(self, move, kind=None, lines=None):

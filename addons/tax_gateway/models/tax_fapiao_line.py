@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..tg_core import money
+from ..tg_core import money, platform
 from .tax_classification import POLICY_FLAGS
 
 
@@ -93,6 +93,22 @@ class TaxFapiaoLine(models.Model):
             "rate": money.D(round(self.tax_rate, 4)),
             "tax": money.cents(self.tax_amount),
         }
+
+    def _platform_line(self):
+        """This line as the neutral line every platform's dialect takes."""
+        values = self._money_values()
+        return platform.Line(
+            name=self.name,
+            tax_code=self.tax_code or "",
+            rate=values["rate"],
+            amount=values["amount"],
+            tax=values["tax"],
+            spec=self.spec or "",
+            unit=self.uom_name or "",
+            quantity=values["quantity"],
+            unit_price=values["unit_price"],
+            policy_flag=self.policy_flag or "",
+        )
 
     @api.model
     def _prepare_from_move_line(self, move_line):

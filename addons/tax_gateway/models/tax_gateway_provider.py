@@ -11,8 +11,8 @@ from odoo.tools import SQL, config, ormcache
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import breaker, diagnostics, money, nuonuo, ratelimit
-from ..tg_core.client import QUERY_BATCH, Config, NuonuoClient, PlatformError, shared_session
+from ..tg_core import breaker, diagnostics, money, platform, ratelimit
+from ..tg_core.client import Config, PlatformError, shared_session
 from ..tg_core.diagnostics import diagnose
 from ..tg_core.export import pending_xlsx
 from .tax_gateway_encrypted_mixin import get_keyring
@@ -27,7 +27,7 @@ RATE_MAX_INLINE_WAIT = 2.0
 # fapiao a poll job asks for: one query's worth. With a real platform's latency, some 0.3-0.5 s
 # per fapiao issued (its documents downloaded and archived): 15-25 s a job, well within a
 # worker's time limit whatever the backlog
-POLL_PER_JOB = QUERY_BATCH
+POLL_PER_JOB = 50  # fapiao a poll job takes (one query of Nuonuo's; more queries elsewhere)
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
 
@@ -44,7 +44,7 @@ SANDBOX_APP_SECRET = "sandbox-app-secret"
 
 
 class TaxGatewayProvider(models.Model):
-    """Connection of one company to its tax platform (Nuonuo dialect)."""
+    """Connection of one company to its tax platform, in the platform's dialect."""
 
     _name = "tax.gateway.provider"
     _description = "Tax Platform Provider"
@@ -83,6 +83,9 @@ class TaxGatewayProvider(models.Model):
         "use_callback",
         "callback_allowed_ips",
         "paper_vehicle_line",
+        "max_lines",
+        "ele_account",
+        "extension_number",
         "credit_max_age",
     )
 
@@ -91,7 +94,13 @@ class TaxGatewayProvider(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    dialect = fields.Selection([("nuonuo", "Nuonuo")], required=True, default="nuonuo")
+    dialect = fields.Selection(
+        selection=lambda self: platform.dialect_choices(),
+        string="Platform",
+        required=True,
+        default=platform.DEFAULT_DIALECT,
+        help="The tax platform this company issues through: each speaks its own protocol.",
+    )
     environment = fields.Selection(
         [
             ("production", "Production"),
@@ -210,6 +219,33 @@ class TaxGatewayProvider(models.Model):
         "a row still mean unreachable).",
     )
     pending_count = fields.Integer(compute="_compute_pending_count", string="Waiting Fapiao")
+    # the drawer's session at the tax bureau, as the platform last said (tg_core.platform)
+    session_state = fields.Selection(
+        [
+            (platform.SESSION_OK, "Logged In"),
+            (platform.SESSION_LOGIN, "Login Needed"),
+            (platform.SESSION_VERIFY, "Identity Check Needed"),
+            (platform.SESSION_UNKNOWN, "Unknown"),
+        ],
+        string="Drawer's Session",
+        default=platform.SESSION_OK,
+        readonly=True,
+        copy=False,
+        help="Whether the drawer (开票员) is logged in to the tax bureau, as the platform last "
+        "said. While a login or an identity check is needed, fapiao wait instead of being sent.",
+    )
+    session_checked_at = fields.Datetime(string="Session Checked On", readonly=True, copy=False)
+    waiting_login_count = fields.Integer(
+        compute="_compute_pending_count", string="Fapiao Waiting for the Login"
+    )
+    ele_account = fields.Char(
+        string="Tax Bureau Account",
+        help="The drawer's account at the electronic tax bureau (电子税务局: a mobile number or "
+        "an ID number), named in the platform's login calls.",
+    )
+    extension_number = fields.Char(
+        help="分机号 of the company's account at the platform, when it has several.",
+    )
     cert_alerts = fields.Char(
         readonly=True,
         copy=False,
@@ -236,6 +272,13 @@ class TaxGatewayProvider(models.Model):
         help="The platform's invoiceLine code of a paper motor-vehicle fapiao (87). It is not "
         "published: ask the platform. While it is empty, no paper motor-vehicle fapiao is "
         "sent. (The bundled test platform answers to 'jz'.)",
+    )
+    max_lines = fields.Integer(
+        string="Lines per Fapiao",
+        default=2000,
+        help="The most lines the platform takes on one fapiao (not published in its interface "
+        "pages; 2,000 is what platforms state for 数电票). A fapiao with more is refused before "
+        "it is sent.",
     )
     use_callback = fields.Boolean(
         string="Platform Callback",
@@ -280,15 +323,34 @@ class TaxGatewayProvider(models.Model):
             except ValueError:
                 provider.endpoint_summary = False
                 continue
-            provider.endpoint_summary = (
-                f"{found.base_url}{nuonuo.SERVICES_PATH} · {found.token_url}"
-            )
+            services = provider._dialect().services_url(found.base_url)
+            provider.endpoint_summary = f"{services} · {found.token_url}"
 
     def _endpoints(self):
         """Where this provider's platform is (the dialect's published addresses, or the
         overrides)."""
         self.ensure_one()
-        return nuonuo.endpoints(self.environment, self.base_url, self.token_url)
+        return self._dialect().endpoints(self.environment, self.base_url, self.token_url)
+
+    def _dialect(self):
+        """The client class of this provider's platform."""
+        self.ensure_one()
+        return platform.client_class(self.dialect)
+
+    def _dialect_options(self):
+        """The settings the dialect reads (``Config.options``)."""
+        self.ensure_one()
+        return {
+            "paper_vehicle_line": self.paper_vehicle_line or "",
+            "max_lines": self.max_lines or 0,
+            "ele_account": self.ele_account or "",
+            "extension_number": self.extension_number or "",
+        }
+
+    def _check_request(self, request):
+        """Refuse (FapiaoError), before anything is sent, what this platform cannot take."""
+        self.ensure_one()
+        self._dialect().check(request, self._dialect_options())
 
     @api.constrains("document_hosts", "max_document_mb")
     def _check_document_hosts(self):
@@ -317,12 +379,14 @@ class TaxGatewayProvider(models.Model):
             )
 
     def _compute_pending_count(self):
+        Fapiao = self.env["tax.fapiao"]
         for provider in self:
-            provider.pending_count = self.env["tax.fapiao"].search_count(
-                [
-                    ("company_id", "=", provider.company_id.id),
-                    ("state", "in", ("to_issue", "issuing")),
-                ]
+            company = ("company_id", "=", provider.company_id.id)
+            provider.pending_count = Fapiao.search_count(
+                [company, ("state", "in", ("to_issue", "issuing"))]
+            )
+            provider.waiting_login_count = Fapiao.search_count(
+                [company, ("state", "=", "waiting_login")]
             )
 
     _sql_constraints = [
@@ -429,7 +493,7 @@ class TaxGatewayProvider(models.Model):
         # which nothing else in an issuing job reads (a millisecond of every job)
         partner = self.company_id.partner_id
         partner.fetch(["vat"])
-        return NuonuoClient(
+        return self._dialect()(
             Config(
                 base_url=base_url,
                 token_url=where.token_url,
@@ -445,6 +509,7 @@ class TaxGatewayProvider(models.Model):
                 max_attempts=max(1, self.max_attempts),
                 document_hosts=where.document_hosts + extra_hosts,
                 max_document_bytes=max(1, self.max_document_mb or 20) * 1024 * 1024,
+                options=self._dialect_options(),
             ),
             token=token,
             # the key's passphrase is in the session: its ciphertext keys it, never the clear
@@ -573,7 +638,7 @@ class TaxGatewayProvider(models.Model):
         )
 
     def _log_call(self, calls):
-        """Request log of ``calls`` ([(method, seconds, http status, code)], see NuonuoClient),
+        """Request log of ``calls`` ([(method, seconds, http status, code)], see PlatformClient),
         one row each, inserted with the transaction's other rows when it ends
         (tax.gateway.request.log._log_later)."""
         vals_list = [
@@ -638,6 +703,74 @@ class TaxGatewayProvider(models.Model):
         )
         _logger.warning("tax platform %s offline: %s", self.name, text)
 
+    # ------------------------------------------------------ the drawer's session
+    def _check_session_rights(self):
+        if not self.env.user.has_group("tax_gateway.group_fapiao_issuer"):
+            raise UserError(
+                _("Only a Fapiao Issuer (开票员) or Manager logs in to the tax bureau.")
+            )
+
+    def _set_session_state(self, state):
+        """Record what the platform said of the drawer's session. Written by whoever asked
+        (an issuing job runs as its 开票员)."""
+        self.ensure_one()
+        if state == self.session_state and self.session_checked_at:
+            self.sudo().session_checked_at = fields.Datetime.now()  # reason: connector's cache
+            return
+        # reason: the provider row is the connector's cache of the platform's state
+        self.sudo().write({"session_state": state, "session_checked_at": fields.Datetime.now()})
+
+    def _probe_session(self):
+        """Ask the platform for the drawer's session; a platform that cannot say refuses."""
+        self.ensure_one()
+        try:
+            state = self._client().session_state()
+        except PlatformError as err:
+            raise UserError(
+                _(
+                    "The platform did not say whether the drawer is logged in: %s",
+                    self.env["tax.gateway.error"]._describe(err.code, err.message),
+                )
+            ) from err
+        self._set_session_state(state)
+        return state
+
+    def action_drawer_login(self):
+        """Log In to the Tax Bureau: the platform is asked first; a drawer already logged in
+        (at the platform's own site, say) releases the waiting fapiao at once."""
+        self.ensure_one()
+        self._check_session_rights()
+        return self._after_session_change()
+
+    def _after_session_change(self):
+        state = self._probe_session()
+        if state in (platform.SESSION_LOGIN, platform.SESSION_VERIFY):
+            wizard = self.env["tax.gateway.drawer.login"].create(
+                {"provider_id": self.id, "purpose": state}
+            )
+            return wizard._reopen()
+        released = self._release_waiting_login()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("The drawer is logged in"),
+                "message": _("%s fapiao that waited for the login go out now.", released),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _release_waiting_login(self):
+        """The fapiao that waited for the drawer go out, oldest first."""
+        self.ensure_one()
+        waiting = self.env["tax.fapiao"].search(
+            [("company_id", "=", self.company_id.id), ("state", "=", "waiting_login")],
+            order="id",
+        )
+        waiting._release_after_login()
+        return len(waiting)
+
     def _check_online(self):
         """Called by jobs before any platform call: while offline, they wait (nothing sent,
         nothing lost, no retry used up)."""
@@ -651,9 +784,9 @@ class TaxGatewayProvider(models.Model):
 
     def _enqueue_poll(self, delay=None, after_id=0):
         """One poll job per platform: it asks for the results of the company's fapiao still
-        issuing, QUERY_BATCH per query, rather than one query and one job per fapiao. A job
-        takes POLL_PER_JOB of them; the next ones (``after_id``: the last id taken) are left
-        to a job queued at once."""
+        issuing, as many per query as the platform takes, rather than one query and one job
+        per fapiao. A job takes POLL_PER_JOB of them; the next ones (``after_id``: the last id
+        taken) are left to a job queued at once."""
         self.ensure_one()
         key = f"tax_gateway_provider_poll_{self.id}"
         # the job's company is the platform's (woken with the company's jobs when back online)
@@ -796,7 +929,7 @@ class TaxGatewayProvider(models.Model):
         waiting = self.env["tax.fapiao"].search(
             [
                 ("company_id", "=", self.company_id.id),
-                ("state", "in", ("to_issue", "issuing", "failed")),
+                ("state", "in", ("to_issue", "waiting_login", "issuing", "failed")),
             ],
             order="id",
         )

@@ -10,8 +10,8 @@ from odoo.tools import SQL
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import money
-from ..tg_core.client import DONE, PlatformError, new_order_no
+from ..tg_core import money, platform
+from ..tg_core.client import PlatformError, new_order_no
 from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
 
@@ -363,39 +363,42 @@ class TaxRedForm(models.Model):
             method,
         )()
 
-    def _nuonuo_form(self):
+    def _platform_form(self):
+        """This form as the neutral request every platform's dialect takes: the whole blue
+        fapiao, or its lines by position with negative amounts."""
         self.ensure_one()
         blue = self.fapiao_id
-        payload = {
-            "billId": self.bill_id,
-            "blueInvoiceLine": blue._nuonuo_order()["invoiceLine"],
-            "applySource": "0",
-            "blueElecInvoiceNumber": blue.number,
-            "sellerTaxNo": blue.seller_tax_id or "",
-            "sellerName": blue.seller_name or "",
-            "buyerTaxNo": blue._personal_clear("buyer_tax_id") or "",
-            "buyerName": blue.buyer_name or "",
-            "redReason": self.reason,
-        }
-        if not self.full_reversal:  # partial: lines with the blue line's position
+        lines = None
+        if not self.full_reversal:
             positions = {line.id: index for index, line in enumerate(blue.line_ids, start=1)}
-            payload["detail"] = [
-                {
-                    "blueDetailIndex": positions[line.blue_line_id.id],
-                    "goodsName": line.blue_line_id.name,
-                    "goodsCode": line.blue_line_id.tax_code or "",
-                    "num": money.plain(-money.D(line.quantity)) if line.quantity else "",
-                    "price": money.plain(money.D(line.blue_line_id.unit_price))
-                    if line.blue_line_id.unit_price
-                    else "",
-                    "taxRate": str(money.D(round(line.blue_line_id.tax_rate, 4))),
-                    "taxExcludedAmount": str(-money.cents(line.amount)),
-                    "tax": str(-money.cents(line.tax_amount)),
-                    "taxIncludedAmount": str(-money.cents(line.amount + line.tax_amount)),
-                }
+            lines = tuple(
+                (
+                    positions[line.blue_line_id.id],
+                    platform.Line(
+                        name=line.blue_line_id.name,
+                        tax_code=line.blue_line_id.tax_code or "",
+                        rate=money.D(round(line.blue_line_id.tax_rate, 4)),
+                        amount=-money.cents(line.amount),
+                        tax=-money.cents(line.tax_amount),
+                        quantity=-money.D(line.quantity) if line.quantity else None,
+                        unit_price=money.D(line.blue_line_id.unit_price)
+                        if line.blue_line_id.unit_price
+                        else None,
+                    ),
+                )
                 for line in self.line_ids
-            ]
-        return payload
+            )
+        return platform.RedFormRequest(
+            bill_id=self.bill_id,
+            blue_kind=blue.kind,
+            blue_number=blue.number,
+            seller=platform.Party(name=blue.seller_name or "", tax_id=blue.seller_tax_id or ""),
+            buyer=platform.Party(
+                name=blue.buyer_name or "", tax_id=blue._personal_clear("buyer_tax_id") or ""
+            ),
+            reason=self.reason,
+            lines=lines,
+        )
 
     @transition
     def _job_request(self):
@@ -411,7 +414,7 @@ class TaxRedForm(models.Model):
         if self.state != "applying":
             return f"nothing to do in state {self.state}"
         self.fapiao_id._provider()._check_online()
-        payload = self._nuonuo_form()
+        payload = self._platform_form()
         try:
             result = self._client().request_red_form(payload)
         except PlatformError as err:
@@ -426,7 +429,7 @@ class TaxRedForm(models.Model):
                 }
             )
             return f"failed: {err.code}"
-        self.fapiao_id._audit("platform_red_form", sent=payload, received=vars(result))
+        self.fapiao_id._audit("platform_red_form", sent=payload, received=result)
         self._apply_form(result)
         return f"form {result.bill_no} in state {result.status}"
 
@@ -473,7 +476,7 @@ class TaxRedForm(models.Model):
     @transition
     def _fetch_red_fapiao(self, result):
         red = self._client().fetch_red_invoice(result)
-        if not red or red.status != DONE:
+        if not red or red.state != platform.ISSUED:
             self._enqueue("_job_refresh", _("Fetch the red fapiao of %s", self.display_name))
             return False
         fapiao = self.red_fapiao_id
@@ -496,7 +499,7 @@ class TaxRedForm(models.Model):
             "kind": blue.kind,
             "direction": "red",
             "origin_fapiao_id": blue.id,
-            "order_no": red.order_no,
+            "order_no": red.business_key,
             "platform_serial": red.serial,
             "seller_name": blue.seller_name,
             "seller_tax_id": blue.seller_tax_id,
@@ -531,7 +534,7 @@ class TaxRedForm(models.Model):
             form._enqueue("_job_refresh", _("Refresh red form %s", form.display_name))
         for provider in self.env["tax.gateway.provider"].search([("active", "=", True)]):
             try:
-                inbound = provider._client().list_red_forms(billStatus="03")
+                inbound = provider._client().list_red_forms(status="03")
             except PlatformError as err:
                 _logger.warning("red forms of %s not listed: %s", provider.display_name, err)
                 continue
@@ -557,17 +560,17 @@ class TaxRedForm(models.Model):
             return self.browse()
         positions = dict(enumerate(blue.line_ids, start=1))
         lines = []
-        for item in result.detail:
-            blue_line = positions[int(item["blueDetailIndex"])]
-            amount = -money.D(item["taxExcludedAmount"])
+        for position, line in result.detail:
+            blue_line = positions[position]
+            amount = -line.amount
             lines.append(
                 fields.Command.create(
                     {
                         "blue_line_id": blue_line.id,
-                        "quantity": abs(float(money.D(item.get("num") or 0)))
+                        "quantity": abs(float(line.quantity or 0))
                         or blue_line.quantity * float(amount / money.D(blue_line.amount)),
                         "amount": float(amount),
-                        "tax_amount": float(-money.D(item["tax"])),
+                        "tax_amount": float(-line.tax),
                     }
                 )
             )

@@ -31,6 +31,14 @@ MESSAGES = {
         "the platform's form (Paper Vehicle Code) before issuing one."
     ),
     "tax_code_invalid": _lt("Tax classification code %(value)s must have 19 digits."),
+    "text_not_gbk": _lt(
+        "“%(value)s” in the %(field)s cannot be issued: the tax bureau takes only the GBK "
+        "character set. Replace it before issuing."
+    ),
+    "too_many_lines": _lt(
+        "This fapiao has %(count)s lines; the platform takes at most %(limit)s a fapiao. Split "
+        "the invoice."
+    ),
     "line_too_many_decimals": _lt(
         "Line %(line)s: quantity and unit price may have at most 8 decimals."
     ),
@@ -73,7 +81,7 @@ MESSAGES = {
 }
 
 
-# the neutral names of the vehicle data (tg_core.nuonuo.VEHICLE_FIELDS), as the fapiao prints them
+# the neutral names of the vehicle data (tg_core.platform.VEHICLE_KEYS), as the fapiao prints them
 FIELD_LABELS = {
     "vehicle_type": _lt("vehicle type (车辆类型)"),
     "brand_model": _lt("brand and model (厂牌型号)"),
@@ -86,6 +94,12 @@ FIELD_LABELS = {
     "tonnage": _lt("tonnage (吨位)"),
     "seats": _lt("seats (限乘人数)"),
     "manufacturer": _lt("manufacturer (生产厂家)"),
+    # texts of a fapiao (tg_core.platform.TEXT_FIELDS)
+    "seller": _lt("seller's data"),
+    "buyer": _lt("buyer's data"),
+    "line": _lt("line names, specifications and units"),
+    "remark": _lt("remark"),
+    "drawer": _lt("drawer's name"),
 }
 
 

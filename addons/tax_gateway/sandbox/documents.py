@@ -2,12 +2,12 @@
 
 import io
 
+from bureau import amount_in_capitals  # pylint: disable=import-error
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
-from tg_core.money import amount_in_words
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -70,7 +70,7 @@ def render_pdf(doc):
     y -= 22
     pdf.drawString(30, y, f"合计  金额 ¥{doc['amount']}  税额 ¥{doc['tax']}")
     y -= 16
-    words = amount_in_words(doc["total"])
+    words = amount_in_capitals(doc["total"])
     pdf.drawString(30, y, f"价税合计（大写）{words}    （小写）¥{doc['total']}")
     y -= 16
     pdf.drawString(30, y, f"备注：{doc.get('remark') or ''}")

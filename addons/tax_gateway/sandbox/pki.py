@@ -1,5 +1,7 @@
-"""A private CA and a server certificate for the sandbox, created on first start."""
+"""A private CA and a server certificate for the sandbox, created on first start; the
+detached signature of its documents."""
 
+import base64
 import datetime
 import ipaddress
 import pathlib
@@ -118,3 +120,9 @@ def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1")):
         _write_key(paths[f"{stem}.key"], key)
         paths[f"{stem}.pem"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return {k.replace(".", "_"): str(v) for k, v in paths.items()}
+
+
+def sign_detached(private_key_pem, document):
+    """The base64 ECDSA P-256 / SHA-256 signature of ``document`` (the bureau signs with SM2)."""
+    key = serialization.load_pem_private_key(private_key_pem, None)
+    return base64.b64encode(key.sign(document, ec.ECDSA(hashes.SHA256()))).decode("ascii")

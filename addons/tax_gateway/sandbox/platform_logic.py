@@ -15,10 +15,10 @@ import urllib.parse
 import urllib.request
 from decimal import Decimal, InvalidOperation
 
+from bureau import LINE_TAX_TOLERANCE, cents, gbk_safe, tax_id_valid  # pylint: disable=import-error
+from einvoice_xml import build  # pylint: disable=import-error
+from pki import sign_detached  # pylint: disable=import-error
 from red_forms import RedForms  # pylint: disable=import-error
-from tg_core import FapiaoError, einvoice, signature
-from tg_core.money import LINE_TAX_TOLERANCE, cents
-from tg_core.validators import validate_tax_id
 
 OK = "E0000"
 CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
@@ -30,6 +30,12 @@ SANDBOX_CODES = {
     "E9321": "发票代码、号码与流水号不符",  # sandbox
     "E9322": "发票未开具完成或已冲红，不能作废",  # sandbox
     "E9323": "跨月发票不能作废",  # sandbox: only in the month of issue
+    "E9308": "专票不能开具给自然人",  # sandbox: a 专票 to a natural person
+    "E9309": "开票内容含有GBK字符集以外的字符",  # sandbox: text the bureau cannot store [U]
+    "E9310": "发票明细行数超过上限",  # sandbox: more lines than the platform takes [U]
+    "E9700": "开票员未登录电子税务局或身份认证已失效，请重新登录",  # sandbox: session [U]
+    "E9326": "发票已生成，无需再重试开票",  # sandbox (the platform's words, its code [U])
+    "E9327": "开票中（重试中），请耐心等待开票结果",  # sandbox (the platform's words, code [U])
 }
 # [U] "jz": the paper motor-vehicle fapiao (87) has no published invoiceLine code; this
 # sandbox answers to "jz", which the connector sends only when told to (a provider setting)
@@ -43,6 +49,17 @@ KIND_BY_LINE = {
     "e": "agri",
 }
 PAPER_KINDS = ("85", "86", "87")
+# the order's texts printed on the fapiao (each must be in the bureau's character set)
+TEXT_FIELDS = (
+    "buyerName",
+    "buyerAddress",
+    "buyerAccount",
+    "salerName",
+    "salerAddress",
+    "salerAccount",
+    "clerk",
+    "remark",
+)
 
 
 def envelope(code, describe="", result=None):
@@ -59,10 +76,12 @@ class Platform(RedForms):
         credit_line=Decimal("10000000.00"),
         area="31",
         documents=("xml", "sig", "pdf"),
+        max_lines=2000,
     ):
         # which documents the answers name: an account may get no XML (it is an option of the
         # platform's account), and the detached signature is this sandbox's own convenience
         self.documents = tuple(documents)
+        self.max_lines = max_lines  # [U] the platform's limit of lines a fapiao
         self.store = store
         self.pki = pki
         self.base_url = base_url
@@ -72,6 +91,9 @@ class Platform(RedForms):
         self.next_outcome = []  # injected outcomes for the next issues: "fail" / "seal_fail"
         self.next_delays = []  # injected issuing times (s) for the next issues: still 20 till then
         self.bad_signatures = 0
+        # the drawer's session at the bureau: "ok", "login" (logged out) or "verify" (identity
+        # check due); the QR code handed out, whether the drawer scanned it, the texted code
+        self.drawer = {"state": "ok", "qr": "", "scanned": False, "sms": "", "last": "0"}
 
     # ---------------------------------------------------------------- issue
     def request_billing(self, tax_num, payload):
@@ -81,6 +103,8 @@ class Platform(RedForms):
         order_no = str(order["orderNo"])
         if len(order_no) > 20:
             return envelope("E9000", "orderNo 长度不能超过20位")
+        if self.drawer["state"] != "ok":
+            return envelope("E9700", SANDBOX_CODES["E9700"])
         existing = self.store.one(
             "SELECT serial FROM invoices WHERE tax_num = ? AND order_no = ?", (tax_num, order_no)
         )
@@ -205,13 +229,24 @@ class Platform(RedForms):
     def _check_order(self, order):
         buyer_tax = (order.get("buyerTaxNum") or "").strip()
         natural = str(order.get("naturalPersonFlag", "0")) == "1"
+        special = order.get("invoiceLine") in ("bs", "es")
+        if special and natural:
+            raise _Refused("E9308", SANDBOX_CODES["E9308"])
+        texts = [order.get(key) for key in TEXT_FIELDS] + [
+            line.get(key)
+            for line in order.get("invoiceDetail") or []
+            if isinstance(line, dict)
+            for key in ("goodsName", "specType", "unit")
+        ]
+        if not all(gbk_safe(text or "") for text in texts):
+            raise _Refused("E9309", SANDBOX_CODES["E9309"])
+        if len(order.get("invoiceDetail") or []) > self.max_lines:
+            raise _Refused("E9310", SANDBOX_CODES["E9310"])
         if buyer_tax:
             if not 6 <= len(buyer_tax) <= 20:
                 raise _Refused("E9306", "购方税号只支持6-20位")
-            try:
-                validate_tax_id(buyer_tax, natural_person=natural)
-            except FapiaoError as err:
-                raise _Refused("E9307", SANDBOX_CODES["E9307"]) from err
+            if not tax_id_valid(buyer_tax, natural_person=natural):
+                raise _Refused("E9307", SANDBOX_CODES["E9307"])
         elif order.get("invoiceLine") in ("bs", "es"):
             raise _Refused("E9306", "专票购方税号不能为空")
         details = order.get("invoiceDetail") or []
@@ -325,6 +360,135 @@ class Platform(RedForms):
                 result["invoiceCode"], result["invoiceNo"] = paper
         return result
 
+    # ------------------------------------------------------- drawer's session
+    def drawer_action(self, spec):
+        """The bureau's side of the drawer's session, played by the tests: ``logout``,
+        ``identity_due``, ``scan`` (the drawer scanned the QR code), ``sms`` (read the code
+        texted to the drawer's phone)."""
+        action = spec["action"]
+        if action == "logout":
+            self.drawer.update(state="login", qr="", scanned=False, last="0")
+        elif action == "identity_due":
+            self.drawer.update(state="verify", qr="", scanned=False)
+        elif action == "scan":
+            if not self.drawer["qr"]:
+                return envelope("E9000", "没有二维码")
+            self.drawer["scanned"] = True
+        elif action != "sms":
+            return envelope("E9000", f"unknown action {action}")
+        return envelope(OK, "", {"state": self.drawer["state"], "sms": self.drawer["sms"]})
+
+    def certification_status(self, tax_num, payload):
+        """getCertificationStatus: 2 logged in? (0 未登录 / 1 已登录), 1 identity (1 已认证 /
+        2 待认证), 0 sync the verdict of an identity scan."""
+        query = str((payload or {}).get("queryType", ""))
+        drawer = self.drawer
+        if query == "2":
+            return envelope(
+                OK, "", {"certificationStatus": "0" if drawer["state"] == "login" else "1"}
+            )
+        if query == "1":
+            return envelope(
+                OK, "", {"certificationStatus": "2" if drawer["state"] == "verify" else "1"}
+            )
+        if query == "0":
+            if drawer["state"] == "verify" and drawer["scanned"]:
+                drawer.update(state="ok", qr="", scanned=False)
+            return envelope(OK, "", {})
+        return envelope("E9000", "queryType 错误")
+
+    def qr_code(self, tax_num, payload):
+        """getQrCode: 3 / 1 the login / identity code held, 2 / 0 a new one, 4 text a code."""
+        query = str((payload or {}).get("queryType", ""))
+        drawer = self.drawer
+        if query in ("2", "0"):
+            drawer.update(qr=f"https://tpass.sandbox/qr/{secrets.token_hex(8)}", scanned=False)
+            return envelope(OK, "", {})
+        if query in ("3", "1"):
+            if not drawer["qr"]:
+                return envelope(OK, "", {"status": "0"})
+            valid = datetime.datetime.now(CHINA) + datetime.timedelta(minutes=5)
+            return envelope(
+                OK,
+                "",
+                {
+                    "qrCode": drawer["qr"],
+                    "qrCodeType": "2",  # the tax bureau's app
+                    "authId": drawer["qr"].rsplit("/", 1)[1],
+                    "endTime": f"{valid:%Y-%m-%d %H:%M:%S}",
+                    "status": "1",
+                },
+            )
+        if query == "4":
+            drawer["sms"] = f"{secrets.randbelow(10**6):06d}"
+            return envelope(OK, "", {})
+        return envelope("E9000", "queryType 错误")
+
+    def verify_complete(self, tax_num, payload):
+        """verifyComplete: 0 log in after the scan, 2 with the texted code (verifyCode); 1 / 3
+        read how it went (status 0 登录中, 1 成功, 2 失败)."""
+        payload = payload or {}
+        query = str(payload.get("queryType", ""))
+        drawer = self.drawer
+        if query in ("0", "2"):
+            if query == "0":  # not scanned yet: the login is still running (0)
+                done = drawer["state"] == "login" and drawer["scanned"]
+                failed = "0"
+            else:  # a wrong code fails (2); verifyCode is a number (a leading 0 is lost)
+                code = str(payload.get("verifyCode", "")).strip()
+                sent = drawer["sms"]
+                done = drawer["state"] == "login" and bool(sent) and code.isdigit()
+                done = done and int(code) == int(sent)
+                failed = "2"
+            drawer["last"] = "1" if done or drawer["state"] != "login" else failed
+            if done:
+                drawer.update(state="ok", qr="", scanned=False, sms="")
+            return envelope(OK, "", {})
+        if query in ("1", "3"):
+            message = "" if drawer["last"] != "2" else "登录失败：二维码未扫描或验证码错误"
+            return envelope(OK, "", {"status": drawer["last"], "message": message})
+        return envelope("E9000", "queryType 错误")
+
+    # ---------------------------------------------------------------- retry
+    def reissue(self, tax_num, payload):
+        """reInvoice (开票重试): a fapiao that failed at the platform is issued again under its
+        orderNo and serial ("发票订单号、流水号与原请求一致"). A seal failure succeeds this time; a
+        refusal for its content is refused again; an issued or issuing one is answered with the
+        platform's words. [U] the body's names (fpqqlsh or orderno) and the codes."""
+        payload = payload or {}
+        serial, order_no = str(payload.get("fpqqlsh") or ""), str(payload.get("orderno") or "")
+        if serial:
+            row = self.store.one(
+                "SELECT * FROM invoices WHERE tax_num = ? AND serial = ?", (tax_num, serial)
+            )
+        else:
+            row = self.store.one(
+                "SELECT * FROM invoices WHERE tax_num = ? AND order_no = ?", (tax_num, order_no)
+            )
+        if not row:
+            return envelope("E9500", "未查询到发票")
+        if time.time() < row["ready_at"]:
+            return envelope("E9327", SANDBOX_CODES["E9327"])
+        if row["outcome"] == "ok":
+            return envelope("E9326", SANDBOX_CODES["E9326"])
+        outcome = "ok" if row["outcome"] == "seal_fail" else row["outcome"]
+        month = datetime.date.today().strftime("%Y%m")
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE invoices SET outcome = ?, ready_at = ? WHERE tax_num = ? AND serial = ?",
+                (outcome, time.time() + self.issue_delay, tax_num, row["serial"]),
+            )
+            if outcome == "ok" and row["blue"]:
+                credit = db.execute(
+                    "SELECT used FROM credit WHERE tax_num = ? AND month = ?", (tax_num, month)
+                ).fetchone()
+                used = Decimal(credit["used"]) if credit else Decimal("0.00")
+                db.execute(
+                    "INSERT OR REPLACE INTO credit (tax_num, month, used) VALUES (?, ?, ?)",
+                    (tax_num, month, str(used + Decimal(row["amount"]))),
+                )
+        return envelope(OK, "", {"invoiceSerialNum": row["serial"]})
+
     # ----------------------------------------------------------------- void
     def void_invoice(self, tax_num, payload):
         """invoiceCancellation (发票作废; independent clients ZUOXIANGE/NuoNuoSdk and
@@ -374,7 +538,11 @@ class Platform(RedForms):
                     )
         return envelope(OK, "", {"invoiceId": serial})
 
-    def credit_line_of(self, tax_num):
+    def credit_line_of(self, tax_num, payload=None):
+        """getCreditLine: queryType 1 reads the figure the platform holds, 0 has it fetched
+        from the bureau (the sandbox always holds one)."""
+        if str((payload or {}).get("queryType", "")) not in ("0", "1"):
+            return envelope("E9000", "queryType 只能为 0 或 1")
         month = datetime.date.today().strftime("%Y%m")
         row = self.store.one(
             "SELECT used FROM credit WHERE tax_num = ? AND month = ?", (tax_num, month)
@@ -423,9 +591,9 @@ class Platform(RedForms):
         if kept:
             return kept["body"]
         if ext == "xml":
-            body = einvoice.build(self._document_values(row))
+            body = build(self._document_values(row))
         elif ext == "sig":
-            body = signature.sign_detached(self._ca_key(), self._rendered(row, "xml")).encode()
+            body = sign_detached(self._ca_key(), self._rendered(row, "xml")).encode()
         else:
             from documents import render_pdf  # reportlab is only needed for PDFs
 

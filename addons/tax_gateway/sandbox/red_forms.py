@@ -16,7 +16,7 @@ import secrets
 import time
 from decimal import Decimal, InvalidOperation
 
-from tg_core.money import LINE_TAX_TOLERANCE, cents
+from bureau import LINE_TAX_TOLERANCE, cents  # pylint: disable=import-error
 
 OK = "E0000"
 RED_TTL = 72 * 3600

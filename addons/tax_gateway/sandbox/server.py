@@ -9,6 +9,9 @@ server against DIR/ca.pem. State lives in DIR/sandbox.sqlite3 and survives resta
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import pathlib
 import secrets
@@ -25,14 +28,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 HERE = pathlib.Path(__file__).resolve().parent
-for path in (str(HERE), str(HERE.parent)):  # sibling modules and the add-on's plain tg_core
-    if path not in sys.path:
-        sys.path.insert(0, path)
+if str(HERE) not in sys.path:  # sibling modules only: the sandbox imports nothing of tg_core
+    sys.path.insert(0, str(HERE))
 
 from pki import ensure_pki  # noqa: E402  pylint: disable=import-error,wrong-import-position
 from platform_logic import Platform, envelope  # noqa: E402  pylint: disable=import-error
 from store import Store  # noqa: E402  pylint: disable=import-error
-from tg_core import nuonuo  # noqa: E402  pylint: disable=import-error
+
+# Nuonuo's open platform as its published documentation describes it: tokens at /accessToken
+# (自用型应用), services at /open/v1/services, each request signed (签名机制)
+TOKEN_PATH = "/accessToken"
+SERVICES_PATH = "/open/v1/services"
+
+
+def signature_ok(app_secret, appkey, senid, nonce, timestamp, body, sign):
+    """X-Nuonuo-Sign: Base64(HMAC-SHA1(appSecret, "a=services&l=v1&p=open&k=<appkey>&i=<senid>
+    &n=<nonce>&t=<timestamp>&f=<body>")), over the body as sent."""
+    text = f"a=services&l=v1&p=open&k={appkey}&i={senid}&n={nonce}&t={timestamp}&f="
+    mac = hmac.new(app_secret.encode(), text.encode() + body, hashlib.sha1).digest()
+    return hmac.compare_digest(base64.b64encode(mac).decode(), sign or "")
+
 
 VERSION = "0.2.0"
 TOKEN_TTL = 24 * 3600
@@ -181,13 +196,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         body = self._body()
         on_token_host = self._on_token_host()
-        if parts.path == nuonuo.TOKEN_PATH and on_token_host is not False:
+        if parts.path == TOKEN_PATH and on_token_host is not False:
             self._access_token(body)
-        elif parts.path == nuonuo.SERVICES_PATH and not on_token_host:
+        elif parts.path == SERVICES_PATH and not on_token_host:
             self._services(parse_qs(parts.query), body)
         elif parts.path == "/admin/faults":
             self._admin_faults(body)
-        elif parts.path in ("/admin/buyer", "/admin/clock"):
+        elif parts.path in ("/admin/buyer", "/admin/clock", "/admin/drawer"):
             self._admin_bureau(parts.path, body)
         else:
             self._send(404, envelope("E404", "not found"))
@@ -242,7 +257,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         )
         if not row or row["expires"] < time.time():
             return envelope("070101", "accessToken 无效或已过期")
-        if not nuonuo.verify(
+        if not signature_ok(
             secret,
             appkey,
             q.get("senid", ""),
@@ -268,10 +283,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return platform.query_result(tax_num, payload)
         if method == "nuonuo.OpeMplatform.queryInvoiceList":
             return platform.list_invoices(tax_num, payload)
+        session_methods = {
+            "nuonuo.OpeMplatform.getCertificationStatus": platform.certification_status,
+            "nuonuo.OpeMplatform.getQrCode": platform.qr_code,
+            "nuonuo.OpeMplatform.verifyComplete": platform.verify_complete,
+        }
+        if method in session_methods:
+            return session_methods[method](tax_num, payload)
+        if method == "nuonuo.OpeMplatform.reInvoice":
+            return platform.reissue(tax_num, payload)
         if method == "nuonuo.electronInvoice.invoiceCancellation":
             return platform.void_invoice(tax_num, payload)
         if method == "nuonuo.OpeMplatform.getCreditLine":
-            return platform.credit_line_of(tax_num)
+            return platform.credit_line_of(tax_num, payload)
         red_methods = {
             "nuonuo.OpeMplatform.saveInvoiceRedConfirm": platform.save_red_form,
             "nuonuo.OpeMplatform.queryInvoiceRedConfirm": platform.query_red_forms,
@@ -297,6 +321,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if path == "/admin/clock":
             platform.clock_offset += float(spec.get("advance", 0))
             self._send(200, envelope("E0000", "", {"offset": platform.clock_offset}))
+            return
+        if path == "/admin/drawer":
+            try:
+                self._send(200, platform.drawer_action(spec))
+            except KeyError as err:
+                self._send(400, envelope("E9000", f"missing {err}"))
             return
         try:
             self._send(200, platform.buyer_action(spec))
@@ -342,6 +372,7 @@ class SandboxServer(ThreadingHTTPServer):
         health=True,
         token_host=None,
         documents=("xml", "sig", "pdf"),
+        max_lines=2000,
     ):
         super().__init__(address, SandboxHandler)
         self.health = health
@@ -361,6 +392,7 @@ class SandboxServer(ThreadingHTTPServer):
             issue_delay=issue_delay,
             credit_line=Decimal(credit_line),
             documents=documents,
+            max_lines=max_lines,
         )
         self._faults = []
         self._faults_lock = threading.Lock()
@@ -475,6 +507,9 @@ def main(argv=None):
         help="documents an issued invoice names: of xml, sig (the sandbox's own detached "
         "signature), pdf; e.g. 'pdf' for an account that gets no XML",
     )
+    parser.add_argument(
+        "--max-lines", type=int, default=2000, help="lines a fapiao may have at most [U]"
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -489,6 +524,7 @@ def main(argv=None):
         health=not args.no_health,
         token_host=args.token_host,
         documents=tuple(filter(None, args.documents.split(","))),
+        max_lines=args.max_lines,
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

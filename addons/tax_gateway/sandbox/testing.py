@@ -108,6 +108,10 @@ class SandboxProcess:
         """Play the buyer at the bureau: use_confirm / raise / confirm / deny (red_forms.py)."""
         return self._admin("/admin/buyer", {"action": action, **spec})
 
+    def drawer(self, action):
+        """The drawer at the bureau: logout, identity_due, scan, sms (the texted code)."""
+        return self._admin("/admin/drawer", {"action": action})["result"]
+
     def advance_clock(self, seconds):
         """Move the bureau's clock of red forms forward (the 72 h expiry)."""
         return self._admin("/admin/clock", {"advance": seconds})

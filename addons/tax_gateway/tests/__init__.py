@@ -17,3 +17,4 @@ from . import test_callback
 from . import test_odoo_flows
 from . import test_rpc_integrity
 from . import test_platform_documents
+from . import test_drawer_session

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..models.tax_gateway_workflow import in_transition
+from ..tg_core import nuonuo
 from .common import FapiaoCommon, new_role_user, pending_jobs
 
 FORM = "application/x-www-form-urlencoded"
@@ -44,7 +45,7 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         move = self.make_invoice()
         fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
         self.assertEqual(
-            fapiao._nuonuo_order()["callBackUrl"],
+            nuonuo.order_of(fapiao._platform_request())["callBackUrl"],
             f"{self.provider.get_base_url()}/tax_gateway/callback/{self.provider.id}",
         )
         fapiao._submit()
@@ -153,4 +154,4 @@ class TestPlatformCallback(FapiaoCommon, HttpCase):
         self.provider.use_callback = False
         move = self.make_invoice()
         fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
-        self.assertNotIn("callBackUrl", fapiao._nuonuo_order())
+        self.assertNotIn("callBackUrl", nuonuo.order_of(fapiao._platform_request()))

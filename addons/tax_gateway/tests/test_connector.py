@@ -14,7 +14,9 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..models import tax_gateway_provider
 from ..models.tax_gateway_workflow import in_transition
 from ..sandbox.testing import free_port
-from ..tg_core.client import Config, NuonuoClient, PlatformError
+from ..tg_core import nuonuo
+from ..tg_core.client import Config, PlatformError
+from ..tg_core.nuonuo import NuonuoClient
 from .common import FapiaoCommon, pending_jobs, queued_methods, run_queued_jobs
 
 
@@ -65,7 +67,7 @@ class TestConnector(FapiaoCommon):
     def test_issue_over_the_wire(self):
         fapiao = self.submit()
         key = fapiao.order_no
-        detail = fapiao._nuonuo_order()["invoiceDetail"][0]
+        detail = nuonuo.order_of(fapiao._platform_request())["invoiceDetail"][0]
         self.assertEqual((detail["num"], detail["price"]), ("100", "12.5"))
         self.assertLessEqual(len(key), 20)
         self.run_jobs(fapiao)
@@ -335,7 +337,7 @@ class TestConnector(FapiaoCommon):
         fapiao = self.submit()
         # the worker sent the request and died before committing: Odoo never saw the answer
         client = self.outside_client()
-        lost = client.issue(fapiao._nuonuo_order())
+        lost = client.issue(fapiao._platform_request())
         self.run_jobs(fapiao)  # the requeued job
         self.assertEqual(fapiao.state, "issued")
         self.assertEqual(fapiao.platform_serial, lost.serial)
@@ -344,7 +346,7 @@ class TestConnector(FapiaoCommon):
     def test_a_fapiao_the_platform_may_have_is_asked_for_before_it_goes_back_to_draft(self):
         fapiao = self.submit()
         # the job sent it and its answer was lost: the fapiao is still to issue in Odoo
-        self.outside_client().issue(fapiao._nuonuo_order())
+        self.outside_client().issue(fapiao._platform_request())
         action = fapiao.action_reset_to_draft()
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn(fapiao.state, ("issuing", "issued"))
@@ -401,6 +403,27 @@ class TestConnector(FapiaoCommon):
             fapiao._mark_failed("22", "开票失败", new_key=True)
         fapiao.remark = "改"
         self.assertEqual(fapiao.remark, "改")
+
+    def test_a_seal_failure_is_issued_again_by_the_platform_under_its_key(self):
+        """Issuing again after 签章失败 asks the platform to retry (reInvoice) the fapiao it
+        keeps: same business key, same serial, one invoice on the platform, then issued."""
+        self.sandbox.fault("seal_fail", count=1)
+        fapiao = self.submit()
+        key = fapiao.order_no
+        self.run_jobs(fapiao)
+        self.assertEqual((fapiao.state, fapiao.error_code), ("failed", "24"))
+        serial = fapiao.platform_serial
+        fapiao.action_submit()
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        self.assertEqual((fapiao.order_no, fapiao.platform_serial), (key, serial))
+        self.assertFalse(fapiao.error_code or fapiao.error_retryable)
+        self.assertEqual(len(fapiao.number), 20)
+        self.assertEqual(self.platform_invoices(key), 1)
+        audit = self.env["tax.gateway.audit"].search(
+            [("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)]
+        )
+        self.assertIn("platform_reissue", audit.mapped("action"))
 
     def test_bad_document_signature_is_not_archived(self):
         self.sandbox.fault("bad_signature", count=1)
@@ -494,7 +517,7 @@ class TestConnector(FapiaoCommon):
         order = self.env["tax.fapiao"].new(self.env["tax.fapiao"]._prepare_from_move(outside))
         order.order_no = "TGOUTSIDE0000000001"
         stray = self.outside_client()
-        serial = stray.issue(order._nuonuo_order()).serial
+        serial = stray.issue(order._platform_request()).serial
         stray_number = stray.query_serial(serial).number
         self.env.cr.execute(  # the books say 1.00 more than what the bureau issued
             "UPDATE tax_fapiao SET amount_total = amount_total + 1 WHERE id = %s",

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
+from ..tg_core import nuonuo
 from ..tg_core.crypto import new_key_line
 from ..tg_core.masking import mask
 from .common import FapiaoCommon, RpcAdversaryMixin, WebClientMixin
@@ -230,10 +231,10 @@ class TestRpcPersonalDataMasked(RpcAdversaryMixin, WebClientMixin, FapiaoCommon,
         )
         fapiao.invalidate_recordset()  # what the user reads next, in a request of its own
         self.assertEqual(fapiao.with_user(user).buyer_tax_id, mask(ID_NUMBER))
-        self.assertEqual(fapiao._nuonuo_order()["buyerTaxNum"], ID_NUMBER)
+        self.assertEqual(nuonuo.order_of(fapiao._platform_request())["buyerTaxNum"], ID_NUMBER)
         copy = fapiao.with_user(user).copy()
         self.assertEqual(copy._personal_clear("buyer_tax_id"), ID_NUMBER)
-        self.assertEqual(copy._nuonuo_order()["buyerAccount"], ACCOUNT)
+        self.assertEqual(nuonuo.order_of(copy._platform_request())["buyerAccount"], ACCOUNT)
 
     def test_exports_of_personal_data_are_audited(self):
         audit = self.env["tax.gateway.audit"]

@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..tg_core import nuonuo
 from .common import FapiaoCommon, run_queued_jobs
 
 RED_TTL = 72 * 3600
@@ -66,7 +67,9 @@ class TestRedLetter(FapiaoCommon):
         form = self.request(credit)
         self.assertTrue(form.full_reversal)
         self.assertEqual((form.amount_untaxed, form.amount_tax), (1250.0, 112.5))
-        self.assertNotIn("detail", form._nuonuo_form())  # a full reversal is sent without lines
+        self.assertNotIn(
+            "detail", nuonuo.red_form_of(form._platform_form())
+        )  # a full reversal is sent without lines
         self.send(form)
         self.assertEqual((form.state, form.bureau_state), ("issued", "01"))
         self.assertEqual(len(form.bill_no), 20)
@@ -106,7 +109,7 @@ class TestRedLetter(FapiaoCommon):
         credit.write({"invoice_line_ids": [Command.update(line.id, {"quantity": 40})]})
         form = self.request(credit)
         self.assertFalse(form.full_reversal)
-        detail = form._nuonuo_form()["detail"]
+        detail = nuonuo.red_form_of(form._platform_form())["detail"]
         self.assertEqual(
             (detail[0]["blueDetailIndex"], detail[0]["taxExcludedAmount"], detail[0]["num"]),
             (1, "-500.00", "-40"),

@@ -7,6 +7,7 @@ entries they changed. Keyed hashes read ``h1:<key id>:<hex>``; once an entry is 
 later one must be. The stored head (last sequence and hash) is compared too, so cutting the
 tail of the chain is found."""
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -17,6 +18,8 @@ KEYED = "h1"
 
 def digest(data):
     """SHA-256 of any JSON-able value (or bytes/str), for 'what was sent and received'."""
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        data = dataclasses.asdict(data)  # a neutral request or result (tg_core.platform)
     if isinstance(data, str):
         data = data.encode("utf-8")
     elif not isinstance(data, bytes):

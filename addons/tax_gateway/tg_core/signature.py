@@ -1,21 +1,17 @@
 """Detached signatures of platform documents (ECDSA P-256 / SHA-256 with an X.509 certificate).
 
-The bureau signs with SM2/SM3 (OID 1.2.156.10197.1.501, [U]); the sandbox uses ECDSA because
-SM2 is not in `cryptography`. The verification interface is the same: document bytes, a detached
-base64 signature, and the platform certificate configured on the provider.
+The bureau signs with SM2/SM3 (OID 1.2.156.10197.1.501, [U]); the sandbox signs with ECDSA
+(its own code, ``sandbox/pki.py``) because SM2 is not in `cryptography`. The verification
+interface is the same: document bytes, a detached base64 signature, and the platform
+certificate configured on the provider.
 """
 
 import base64
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-
-
-def sign_detached(private_key_pem, document):
-    key = serialization.load_pem_private_key(private_key_pem, None)
-    return base64.b64encode(key.sign(document, ec.ECDSA(hashes.SHA256()))).decode("ascii")
 
 
 def verify_detached(certificate_pem, document, signature_b64):

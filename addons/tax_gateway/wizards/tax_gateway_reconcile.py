@@ -94,7 +94,7 @@ class TaxGatewayReconcile(models.TransientModel):
                 )
             ) from err
         platform = [
-            {"number": r.number, "order_no": r.order_no, "total": r.total, "serial": r.serial}
+            {"number": r.number, "order_no": r.business_key, "total": r.total, "serial": r.serial}
             for r in listed
         ]
         lines = [fields.Command.clear()]

@@ -65,7 +65,8 @@ class AccountMove(models.Model):
             raise UserError(_("Invoice %s has no undone deal to prepare again.", self.name))
         blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue")
         waiting = blue.filtered(
-            lambda f: f.state in ("to_issue", "issuing", "issued", "partially_reversed")
+            lambda f: f.state
+            in ("to_issue", "waiting_login", "issuing", "issued", "partially_reversed")
         )
         if waiting:
             raise UserError(

@@ -14,6 +14,7 @@ from odoo.tools import mute_logger
 from odoo.addons.tax_gateway.models.tax_gateway_workflow import in_transition
 from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
+from odoo.addons.tax_gateway.tg_core import nuonuo
 
 from ..vi_core.vin import check_digit
 
@@ -372,7 +373,7 @@ class TestVehicleInvoicing(FapiaoCommon):
         order = self.sell(cars=1)
         self.deliver(order, self.vins[:1])
         vehicle = self.prepare(self.invoice(order)).filtered("vehicle_lot_id")
-        self.assertEqual(vehicle._nuonuo_order()["invoiceLine"], "j")
+        self.assertEqual(nuonuo.order_of(vehicle._platform_request())["invoiceLine"], "j")
         with self.assertRaisesRegex(UserError, "only be accessed over HTTP"):
             vehicle.action_submit()  # 169,500 is above the identity-check threshold
         vehicle._submit()
