@@ -464,6 +464,11 @@ class AccountMove(models.Model):
         if not blue:
             if not self._fapiao_product_lines():
                 raise ValidationError(_("Invoice %s has no product line to invoice.", self.name))
+            # a deal or an order the month's credit line (as last read) cannot carry is not
+            # split at all; issuing reads it again
+            self.env["tax.fapiao"]._check_credit_left(
+                self.company_id, money.cents(abs(money.D(self.amount_untaxed))), read=False
+            )
             values = self._fapiao_split_values()
             blue = self.env["tax.fapiao"]._create_prepared(values)
             total = sum(money.D(f.amount_total) for f in blue)

@@ -1233,41 +1233,46 @@ class TaxFapiao(models.Model):
 
     def _check_credit_line(self):
         """Refuse, before anything is sent, blue fapiao that would go over what is left of the
-        month's credit line (授信额度, tax excluded): what the platform last said, less what
-        went out since. Unknown (never read, platform unreachable): not checked here, the
-        platform still refuses (E9160)."""
+        month's credit line (授信额度, tax excluded)."""
         for company in self.company_id:
             blue = self.filtered(lambda f, c=company: f.company_id == c and f.direction == "blue")
-            if not blue:
-                continue
-            provider = self.env["tax.gateway.provider"]._of_company(company)
-            # no platform yet: the fapiao waits in the queue like any other (nothing is sent)
-            known = provider._credit_line() if provider else None
-            if known is None:
-                continue
-            available, checked_at = known
-            since = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("direction", "=", "blue"),
-                    # sent since the platform's figure: waiting, issuing or issued meanwhile
-                    ("state", "not in", ("draft", "failed", "cancelled")),
-                    ("submitted_at", ">=", checked_at),
-                    ("id", "not in", blue.ids),
-                ]
-            )
-            left = available - sum((money.D(f.amount_untaxed) for f in since), money.D(0))
-            wanted = sum((money.D(f.amount_untaxed) for f in blue), money.D(0))
-            if wanted > left:
-                amounts = {"wanted": f"{wanted:,.2f}", "left": f"{left:,.2f}"}
-                raise UserError(
-                    _(
-                        "These fapiao come to %(wanted)s before tax, but only %(left)s is left "
-                        "of this month's credit line (授信额度) at the platform. Ask the tax "
-                        "office to raise the line, or issue less this month.",
-                        **amounts,
-                    )
+            if blue:
+                wanted = sum((money.D(f.amount_untaxed) for f in blue), money.D(0))
+                self._check_credit_left(company, wanted, exclude=blue)
+
+    @api.model
+    def _check_credit_left(self, company, wanted, exclude=None, read=True):
+        """What is left of the month's credit line: what the platform last said, less what
+        went out since (blue fapiao submitted since, other than ``exclude``). ``wanted`` (tax
+        excluded) above it is refused, naming both amounts. Unknown (never read, platform
+        unreachable, no platform yet): not checked here, the platform still refuses (E9160).
+        ``read=False``: the figure last read only, the platform is not asked."""
+        provider = self.env["tax.gateway.provider"]._of_company(company)
+        known = provider._credit_line(read=read) if provider else None
+        if known is None:
+            return
+        available, checked_at = known
+        since = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("direction", "=", "blue"),
+                # sent since the platform's figure: waiting, issuing or issued meanwhile
+                ("state", "not in", ("draft", "failed", "cancelled")),
+                ("submitted_at", ">=", checked_at),
+                ("id", "not in", (exclude or self.browse()).ids),
+            ]
+        )
+        left = available - sum((money.D(f.amount_untaxed) for f in since), money.D(0))
+        if wanted > left:
+            amounts = {"wanted": f"{wanted:,.2f}", "left": f"{left:,.2f}"}
+            raise UserError(
+                _(
+                    "These fapiao come to %(wanted)s before tax, but only %(left)s is left "
+                    "of this month's credit line (授信额度) at the platform. Ask the tax "
+                    "office to raise the line, or issue less this month.",
+                    **amounts,
                 )
+            )
 
     def _platform_vehicle(self):
         """The vehicle this fapiao sells, as neutral data (tg_core.platform.VEHICLE_KEYS), or

@@ -539,10 +539,11 @@ class TaxGatewayProvider(models.Model):
         return res
 
     # ------------------------------------------------------------- credit line
-    def _credit_line(self, refresh=False):
+    def _credit_line(self, refresh=False, read=True):
         """(available, checked at) of the month's credit line, the cached value unless it is
         older than credit_max_age (or ``refresh``) and the day's calls allow another; None
-        when it was never read and cannot be now."""
+        when it was never read and cannot be now. ``read=False``: the cached value only (a
+        click that plans fapiao does not wait for the platform)."""
         self.ensure_one()
         now = fields.Datetime.now()
         month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -555,7 +556,8 @@ class TaxGatewayProvider(models.Model):
             seconds=CREDIT_MIN_INTERVAL
         )
         online = self.state == "online"
-        if online and (refresh or not fresh) and calls < CREDIT_CALLS_PER_DAY and not recent:
+        stale = refresh or not fresh
+        if read and online and stale and calls < CREDIT_CALLS_PER_DAY and not recent:
             client = self._client()
             # read in a user's click: it does not feed the breaker (the jobs' calls judge the
             # platform), like a probe

@@ -169,6 +169,11 @@ class TaxGatewayRequestStats(models.Model):
     error_rate = fields.Float(string="Error Rate (%)", readonly=True, aggregator=None)
     p50_ms = fields.Float(string="p50 Latency (ms)", readonly=True, aggregator=None)
     p95_ms = fields.Float(string="p95 Latency (ms)", readonly=True, aggregator=None)
+    # the platform's state now, beside its history
+    currency_id = fields.Many2one(related="provider_id.currency_id")
+    credit_used = fields.Monetary(related="provider_id.credit_used", aggregator=None)
+    credit_available = fields.Monetary(related="provider_id.credit_available", aggregator=None)
+    session_state = fields.Selection(related="provider_id.session_state")
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

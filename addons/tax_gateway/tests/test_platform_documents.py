@@ -138,12 +138,17 @@ class TestCreditLine(DocumentsCase):
         self.provider.invalidate_recordset()
         self.assertEqual(self.provider.credit_available, 3000.0)  # read before the first
         second = self.prepare("82")
+        third = self.prepare("82")  # planned while 1,750 are left
         second._submit()  # 1,250 of the 1,750 left (first is not in the cached figure)
-        third = self.prepare("82")
         with self.assertRaisesRegex(UserError, r"1,250\.00 before tax, but only 500\.00 is left"):
             third._submit()
         self.assertEqual(third.state, "draft")
         self.assertFalse(third.submitted_at)
+        # an invoice the line cannot carry is not even split into fapiao
+        move = self.make_invoice()
+        with self.assertRaisesRegex(UserError, r"1,250\.00 before tax, but only 500\.00 is left"):
+            move.action_prepare_fapiao()
+        self.assertFalse(move.fapiao_ids)
         # read once: cached for credit_max_age (the platform answers 20 times a day)
         self.assertEqual(self.provider.credit_calls.split(":")[1], "1")
         run_queued_jobs(self.env, second)
