@@ -166,3 +166,29 @@ def test_the_platform_s_refusals(raw, sandbox, changes, code):
     answer = raw.call("nuonuo.OpeMplatform.requestBillingNew", {"order": order(**changes)})
     assert answer["code"] == code, answer
     assert answer["describe"]
+
+
+def test_without_its_conveniences_the_sandbox_is_only_the_platform(tmp_path):
+    """No /health, no /admin routes, tokens on their own host: what remains is the
+    documented protocol, and the connector's contract still holds on it."""
+    from sandbox.testing import SandboxProcess
+
+    bare = SandboxProcess(tmp_path / "bare", extra=["--no-admin"], platform_like=True).start()
+    try:
+        for path in ("/admin/faults", "/admin/buyer", "/admin/drawer", "/admin/clock"):
+            answer = requests.post(
+                f"{bare.url}{path}",
+                json={"fault": "5xx", "action": "logout"},
+                headers={"X-Sandbox-Admin": bare.APP_SECRET},
+                verify=bare.ca,
+                timeout=10,
+            )
+            assert answer.status_code == 404, path
+        assert requests.get(f"{bare.url}/health", verify=bare.ca, timeout=10).status_code == 404
+        raw = RawPlatform(bare)
+        sent = order()
+        assert raw.call("nuonuo.OpeMplatform.requestBillingNew", {"order": sent})["code"] == "E0000"
+        found = raw.call("nuonuo.OpeMplatform.queryInvoiceResult", {"orderNos": [sent["orderNo"]]})
+        assert found["result"][0]["status"] == "2"
+    finally:
+        bare.stop()

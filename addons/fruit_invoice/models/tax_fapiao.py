@@ -77,8 +77,8 @@ class TaxFapiao(models.Model):
             fapiao._audit("fruit_approve")
         return True
 
-    def _mark_issued(self, number, issue_date, serial=None, paper=None):
-        res = super()._mark_issued(number, issue_date, serial=serial, paper=paper)
+    def _mark_issued(self, number, issue_date, **values):
+        res = super()._mark_issued(number, issue_date, **values)
         if self.kind == "agri":
             # the input VAT credited on a farm purchase follows its purchase invoice: booked
             # when the blue one is issued, taken back in proportion when a red one is

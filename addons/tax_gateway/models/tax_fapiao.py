@@ -76,6 +76,7 @@ WORKFLOW_FIELDS = {
     "paper_number",
     "signature_state",
     "signature_note",
+    "qr_payload",
 }
 VEHICLE_KINDS = platform.VEHICLE_KINDS
 SESSION_HOLDS = (SESSION_LOGIN, SESSION_VERIFY)  # the drawer's sessions that hold fapiao
@@ -160,6 +161,13 @@ class TaxFapiao(models.Model):
         "platform's answer only.",
     )
     signature_note = fields.Char(readonly=True, copy=False)
+    qr_payload = fields.Char(
+        string="QR Code Content",
+        readonly=True,
+        copy=False,
+        help="The content of the fapiao's QR code (二维码) as the platform gave it; printed on "
+        "the preview.",
+    )
     error_code = fields.Char(readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
     error_retryable = fields.Boolean(readonly=True, copy=False)
@@ -659,9 +667,9 @@ class TaxFapiao(models.Model):
             raise core_error(self.env, err) from err
 
     @transition
-    def _mark_issued(self, number, issue_date, serial=None, paper=None):
+    def _mark_issued(self, number, issue_date, serial=None, paper=None, qr=None):
         """Record the platform's answer. Safe to call twice with the same answer. ``paper``:
-        (发票代码, 发票号码) of a paper fapiao."""
+        (发票代码, 发票号码) of a paper fapiao; ``qr``: the content of its QR code."""
         self.ensure_one()
         try:
             number = validate_fapiao_number(number)
@@ -689,6 +697,8 @@ class TaxFapiao(models.Model):
         if paper and any(paper):
             code, paper_number = paper
             self.write({"paper_code": code or False, "paper_number": paper_number or False})
+        if qr:
+            self.qr_payload = qr
         self._audit("issued", detail=number)
         if self.origin_fapiao_id:
             self.origin_fapiao_id._update_reversal_state()
@@ -1114,6 +1124,7 @@ class TaxFapiao(models.Model):
                 result.issued_at or fields.Datetime.now(),
                 serial=result.serial,
                 paper=(result.paper_code, result.paper_number),
+                qr=result.qr or None,
             )
             return True
         if result.state == platform.VOIDED:  # voided at the platform, not by Odoo: a person looks

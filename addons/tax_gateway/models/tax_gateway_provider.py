@@ -20,6 +20,8 @@ from .tax_gateway_encrypted_mixin import get_keyring
 # days before a certificate expires when managers get an activity (once per limit and certificate)
 CERT_ALERT_DAYS = (30, 7)
 # getCreditLine: at most once per 30 s and 20 times a day (Odoo's l10n_cn_edi_nuonuo client notes)
+QR_RENEW_INTERVAL = 60  # seconds between two new QR codes of the bureau
+QR_RENEWALS_PER_DAY = 20
 CREDIT_MIN_INTERVAL = 30
 CREDIT_CALLS_PER_DAY = 20
 # a call waits inline for a rate-limit token at most this long; longer, the job is retried later
@@ -27,6 +29,8 @@ RATE_MAX_INLINE_WAIT = 2.0
 # fapiao a poll job asks for: one query's worth. With a real platform's latency, some 0.3-0.5 s
 # per fapiao issued (its documents downloaded and archived): 15-25 s a job, well within a
 # worker's time limit whatever the backlog
+# fields typed in once and never shown again (stored as <name>_enc)
+WRITE_ONLY_SECRETS = ("app_secret", "client_key_password")
 POLL_PER_JOB = 50  # fapiao a poll job takes (one query of Nuonuo's; more queries elsewhere)
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
@@ -138,14 +142,14 @@ class TaxGatewayProvider(models.Model):
     client_key_path = fields.Char(groups="base.group_system")
     client_key_password = fields.Char(
         string="Client Key Passphrase",
-        compute="_compute_client_key_password",
-        inverse="_inverse_client_key_password",
+        compute="_compute_write_only_secrets",
+        inverse="_inverse_write_only_secrets",
         groups="base.group_system",
         help="Write-only: the passphrase of the client key file, when it has one. Stored "
         "encrypted with the personal-data key (outside the database), never shown again.",
     )
     client_key_password_set = fields.Boolean(
-        string="Passphrase Set", compute="_compute_client_key_password", groups="base.group_system"
+        string="Passphrase Set", compute="_compute_write_only_secrets", groups="base.group_system"
     )
     client_key_password_enc = fields.Char(groups="base.group_system", copy=False)
     document_cert_path = fields.Char(
@@ -163,14 +167,16 @@ class TaxGatewayProvider(models.Model):
     )
     app_key = fields.Char(groups="base.group_system", default="sandbox-app-key")
     app_secret = fields.Char(
-        compute="_compute_app_secret",
-        inverse="_inverse_app_secret",
+        compute="_compute_write_only_secrets",
+        inverse="_inverse_write_only_secrets",
         groups="base.group_system",
         help="Write-only: type the secret to change it; it is stored encrypted with the "
         "personal-data key (outside the database) and never shown again. Empty on a sandbox "
         "platform: the sandbox's own secret.",
     )
-    app_secret_set = fields.Boolean(compute="_compute_app_secret", groups="base.group_system")
+    app_secret_set = fields.Boolean(
+        compute="_compute_write_only_secrets", groups="base.group_system"
+    )
     # ciphertexts (tax.gateway.encrypted.mixin's keyring): the secret, the platform's token
     app_secret_enc = fields.Char(groups="base.group_system", copy=False)
     access_token_enc = fields.Char(groups="base.group_system", copy=False)
@@ -235,6 +241,8 @@ class TaxGatewayProvider(models.Model):
         "said. While a login or an identity check is needed, fapiao wait instead of being sent.",
     )
     session_checked_at = fields.Datetime(string="Session Checked On", readonly=True, copy=False)
+    # the bureau hands out a new QR code at most once a minute and 20 times a day
+    session_qr_renewals = fields.Char(readonly=True, copy=False, help="day:count:last (epoch)")
     waiting_login_count = fields.Integer(
         compute="_compute_pending_count", string="Fapiao Waiting for the Login"
     )
@@ -442,29 +450,19 @@ class TaxGatewayProvider(models.Model):
         self.env.registry.clear_cache()
         return super().unlink()
 
-    @api.depends("app_secret_enc")
-    def _compute_app_secret(self):
+    @api.depends("app_secret_enc", "client_key_password_enc")
+    def _compute_write_only_secrets(self):
         for provider in self:
-            provider.app_secret = False  # shown to no one
+            provider.app_secret = provider.client_key_password = False  # shown to no one
             provider.app_secret_set = bool(provider.app_secret_enc)
-
-    def _inverse_app_secret(self):
-        for provider in self:
-            if provider.app_secret:
-                provider.app_secret_enc = self._encrypt_secret(provider.app_secret, "app_secret")
-
-    @api.depends("client_key_password_enc")
-    def _compute_client_key_password(self):
-        for provider in self:
-            provider.client_key_password = False  # shown to no one
             provider.client_key_password_set = bool(provider.client_key_password_enc)
 
-    def _inverse_client_key_password(self):
+    def _inverse_write_only_secrets(self):
+        """A secret typed in is stored encrypted; an empty field keeps the one stored."""
         for provider in self:
-            if provider.client_key_password:
-                provider.client_key_password_enc = self._encrypt_secret(
-                    provider.client_key_password, "client_key_password"
-                )
+            for name in WRITE_ONLY_SECRETS:
+                if provider[name]:
+                    provider[f"{name}_enc"] = self._encrypt_secret(provider[name], name)
 
     @api.model
     def _encrypt_secret(self, clear, name):
@@ -721,6 +719,36 @@ class TaxGatewayProvider(models.Model):
             return
         # reason: the provider row is the connector's cache of the platform's state
         self.sudo().write({"session_state": state, "session_checked_at": fields.Datetime.now()})
+
+    def _check_qr_renewal(self):
+        """Refuse a new QR code the bureau would refuse: more than one a minute, 20 a day."""
+        _day, count, last = self._qr_renewals()
+        wait = int(last + QR_RENEW_INTERVAL - time.time())
+        if wait > 0:
+            raise UserError(
+                _("The tax bureau gives a new QR code at most once a minute: wait %s s.", wait)
+            )
+        if count >= QR_RENEWALS_PER_DAY:
+            raise UserError(
+                _(
+                    "The tax bureau gave its %s QR codes of the day: log in by SMS code, or "
+                    "tomorrow.",
+                    QR_RENEWALS_PER_DAY,
+                )
+            )
+
+    def _qr_renewals(self):
+        today = str(fields.Date.context_today(self))
+        day, _s, rest = (self.session_qr_renewals or "").partition(":")
+        count, _s, last = rest.partition(":")
+        if day != today:
+            return today, 0, float(last or 0)
+        return day, int(count or 0), float(last or 0)
+
+    def _count_qr_renewal(self):
+        day, count, _last = self._qr_renewals()
+        # reason: the connector's count of the bureau's limit, kept for whoever logs in
+        self.sudo().session_qr_renewals = f"{day}:{count + 1}:{time.time():.0f}"
 
     def _probe_session(self):
         """Ask the platform for the drawer's session; a platform that cannot say refuses."""

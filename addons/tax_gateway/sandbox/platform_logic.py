@@ -346,10 +346,15 @@ class Platform(RedForms):
             result["failCause"] = "税局校验失败（沙箱注入）"
         if status == "2":
             files = f"{self.base_url}/files/{row['serial']}/{row['file_token']}"
+            issued = datetime.datetime.fromtimestamp(row["ready_at"], CHINA)
             result.update(
                 {
                     "allElectronicInvoiceNumber": row["number"],
                     "invoiceTime": int(row["ready_at"] * 1000),
+                    # [U] the field and its content: the bureau's 数电 QR text (version, kind,
+                    # number, total, date), as the sandbox writes it
+                    "qrCode": f"01,{'31' if row['kind'] in ('81', '85') else '32'},,"
+                    f"{row['number']},{row['total']},{issued:%Y%m%d},,",
                 }
             )
             for ext, key in (("pdf", "pdfUrl"), ("xml", "xmlUrl"), ("sig", "signatureUrl")):

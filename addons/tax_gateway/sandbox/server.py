@@ -200,9 +200,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._access_token(body)
         elif parts.path == SERVICES_PATH and not on_token_host:
             self._services(parse_qs(parts.query), body)
-        elif parts.path == "/admin/faults":
+        elif parts.path == "/admin/faults" and self.server.admin:
             self._admin_faults(body)
-        elif parts.path in ("/admin/buyer", "/admin/clock", "/admin/drawer"):
+        elif parts.path in ("/admin/buyer", "/admin/clock", "/admin/drawer") and self.server.admin:
             self._admin_bureau(parts.path, body)
         else:
             self._send(404, envelope("E404", "not found"))
@@ -373,8 +373,10 @@ class SandboxServer(ThreadingHTTPServer):
         token_host=None,
         documents=("xml", "sig", "pdf"),
         max_lines=2000,
+        admin=True,
     ):
         super().__init__(address, SandboxHandler)
+        self.admin = admin  # the /admin routes (faults, the buyer's and drawer's side, time)
         self.health = health
         self.token_host = (token_host or "").lower() or None
         self.data_dir = pathlib.Path(data_dir)
@@ -510,6 +512,11 @@ def main(argv=None):
     parser.add_argument(
         "--max-lines", type=int, default=2000, help="lines a fapiao may have at most [U]"
     )
+    parser.add_argument(
+        "--no-admin",
+        action="store_true",
+        help="no /admin routes (faults, the buyer's and the drawer's side, the clock)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -525,6 +532,7 @@ def main(argv=None):
         token_host=args.token_host,
         documents=tuple(filter(None, args.documents.split(","))),
         max_lines=args.max_lines,
+        admin=not args.no_admin,
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

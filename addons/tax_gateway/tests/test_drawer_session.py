@@ -7,7 +7,7 @@ import sqlite3
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import FapiaoCommon, run_queued_jobs
+from .common import FapiaoCommon, new_role_user, run_queued_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -78,6 +78,9 @@ class TestDrawerSession(FapiaoCommon):
         self.assertTrue(wizard.qr_code and wizard.auth_id)
         self.assertIn("/report/barcode/", wizard.qr_image_url)
         self.assertEqual(wizard.scan_app, "税务 APP")
+        # the bureau's limit: a new QR code at most once a minute
+        with self.assertRaisesRegex(UserError, "once a minute"):
+            wizard.action_renew_qr_code()
         with self.assertRaisesRegex(UserError, "not confirmed yet"):
             wizard.action_confirm()  # not scanned yet
         self.sandbox.drawer("scan")
@@ -104,14 +107,8 @@ class TestDrawerSession(FapiaoCommon):
 
     def test_only_issuers_log_in(self):
         self.sandbox.drawer("logout")
-        clerk = self.env["res.users"].create(
-            {
-                "name": "出纳",
-                "login": "drawer_clerk",
-                "company_id": self.company.id,
-                "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [(6, 0, [self.env.ref("tax_gateway.group_fapiao_user").id])],
-            }
+        clerk = new_role_user(
+            self.env, "drawer_clerk", self.company, groups="tax_gateway.group_fapiao_user"
         )
         with self.assertRaises(UserError):
             self.provider.with_user(clerk).action_drawer_login()

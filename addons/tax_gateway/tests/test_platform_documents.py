@@ -88,6 +88,9 @@ class TestPaperFapiao(DocumentsCase):
         )
         self.assertIn(fapiao.paper_code, html)
         self.assertIn("纸质发票号码", html)
+        # the QR code's content as the platform gave it, printed as a QR code
+        self.assertIn(fapiao.number, fapiao.qr_payload)
+        self.assertIn("data:image/png;base64,", html)
         electronic = self.issue(kind="82")
         self.assertFalse(electronic.paper_code or electronic.paper_number)
 

@@ -142,8 +142,9 @@ class PlatformClient:
 
     def session_qr(self, purpose, renew=False):
         """The QR code the drawer scans to log in (``purpose`` SESSION_LOGIN) or to confirm
-        their identity (SESSION_VERIFY): {"qr", "app", "auth_id", "expires"}. ``renew``: a new
-        one from the bureau (rate-limited there)."""
+        their identity (SESSION_VERIFY): {"qr", "app", "auth_id", "expires", "renewed"}.
+        ``renew``: a new one from the bureau (rate-limited there); "renewed" says whether the
+        bureau made a new one."""
         raise NotImplementedError
 
     def session_sms(self):

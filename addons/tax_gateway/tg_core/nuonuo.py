@@ -857,7 +857,8 @@ class NuonuoClient(PlatformClient):
     def session_qr(self, purpose, renew=False):
         held, new = QR_QUERY_TYPES[purpose]
         result = {} if renew else self._session_call(GET_QR_CODE, queryType=held)
-        if not result.get("qrCode"):
+        renewed = not result.get("qrCode")
+        if renewed:
             self._session_call(GET_QR_CODE, queryType=new)  # the bureau makes one: a moment
             result = self._session_call(GET_QR_CODE, queryType=held)
         if not result.get("qrCode"):
@@ -867,6 +868,7 @@ class NuonuoClient(PlatformClient):
             "app": str(result.get("qrCodeType") or ""),
             "auth_id": str(result.get("authId") or ""),
             "expires": str(result.get("endTime") or ""),
+            "renewed": renewed,
         }
 
     def session_sms(self):

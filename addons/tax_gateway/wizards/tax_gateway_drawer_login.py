@@ -74,8 +74,13 @@ class TaxGatewayDrawerLogin(models.TransientModel):
 
     def _fetch_qr_code(self, renew):
         self.ensure_one()
-        self.provider_id._check_session_rights()
+        provider = self.provider_id
+        provider._check_session_rights()
+        if renew:
+            provider._check_qr_renewal()
         qr = self._platform_call(self._client().session_qr, self.purpose, renew=renew)
+        if qr["renewed"]:
+            provider._count_qr_renewal()
         self.write(
             {
                 "qr_code": qr["qr"],

@@ -103,8 +103,8 @@ class TaxFapiao(models.Model):
                 fapiao._vehicle_undo_deal()
         return res
 
-    def _mark_issued(self, number, issue_date, serial=None, paper=None):
-        res = super()._mark_issued(number, issue_date, serial=serial, paper=paper)
+    def _mark_issued(self, number, issue_date, **values):
+        res = super()._mark_issued(number, issue_date, **values)
         # a part that was still with the platform when another part failed
         if self.direction == "blue" and self._vehicle_deal_failed():
             self._vehicle_reverse_parts(self)
