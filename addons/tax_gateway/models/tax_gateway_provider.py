@@ -868,6 +868,22 @@ class TaxGatewayProvider(models.Model):
             )
             if not due or due <= now:
                 provider._probe()
+        # a drawer who logged in elsewhere (the platform's own site) is noticed here too: the
+        # session is asked every heartbeat interval while fapiao wait for it
+        holds = (platform.SESSION_LOGIN, platform.SESSION_VERIFY)
+        for provider in self.search([("state", "=", "online"), ("session_state", "in", holds)]):
+            due = provider.session_checked_at and provider.session_checked_at + datetime.timedelta(
+                seconds=provider.heartbeat_interval
+            )
+            if due and due > now:
+                continue
+            try:
+                state = provider._probe_session()
+            except UserError as err:
+                _logger.info("session of %s not known: %s", provider.name, err)
+                continue
+            if state not in holds:
+                provider._release_waiting_login()
 
     def _probe(self):
         """A real signed call that changes nothing (the platform has no health route):

@@ -4,6 +4,7 @@ code or QR code, through the platform, releases exactly the waiting fapiao, in o
 
 import sqlite3
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -100,6 +101,25 @@ class TestDrawerSession(FapiaoCommon):
         action = self.provider.action_drawer_login()
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(fapiao.state, "to_issue")
+
+    def test_the_heartbeat_notices_a_login_made_elsewhere(self):
+        self.sandbox.drawer("logout")
+        fapiao = self.submit()
+        self.assertEqual(fapiao.state, "waiting_login")
+        Provider = self.env["tax.gateway.provider"]
+        Provider._cron_heartbeat()  # asked just now: not asked again before the interval
+        self.assertEqual(fapiao.state, "waiting_login")
+        self.provider._client().session_qr("login")
+        self.sandbox.drawer("scan")
+        self.client_logs_in_at_the_platform()
+        self.provider.session_checked_at = fields.Datetime.subtract(
+            fields.Datetime.now(), seconds=self.provider.heartbeat_interval + 1
+        )
+        Provider._cron_heartbeat()
+        self.assertEqual(self.provider.session_state, "ok")
+        self.assertEqual(fapiao.state, "to_issue")
+        run_queued_jobs(self.env, fapiao)
+        self.assertEqual(fapiao.state, "issued")
 
     def client_logs_in_at_the_platform(self):
         """The drawer finishes the login on the platform's own site."""
