@@ -82,3 +82,26 @@ def test_both_sides_check_tax_ids_alike():
 def test_gbk():
     assert bureau.gbk_safe("上海果品贸易有限公司 (No.1)")
     assert not bureau.gbk_safe("苹果🍎")
+
+
+def test_the_sandbox_image_installs_what_the_sandbox_imports():
+    """docker/Dockerfile.sandbox: every library the sandbox's process imports is installed,
+    and nothing of the connector is copied in."""
+    import re
+    import sys
+
+    dockerfile = (SANDBOX.parents[2] / "docker" / "Dockerfile.sandbox").read_text()
+    installed = set(re.findall(r"([A-Za-z0-9_.-]+)==", dockerfile))
+    siblings = {path.stem for path in SANDBOX.glob("*.py")}
+    needed = set()
+    for source in SANDBOX.glob("*.py"):
+        if source.stem == "testing":  # the tests' helper, not part of the server
+            continue
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                needed |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                needed.add((node.module or "").split(".")[0])
+    third_party = needed - siblings - set(sys.stdlib_module_names)
+    assert third_party and third_party <= installed, third_party - installed
+    assert "tg_core" not in dockerfile
