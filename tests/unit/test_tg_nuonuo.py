@@ -27,31 +27,24 @@ def test_transport_ids():
 
 # ------------------------------------------------------------ the neutral boundary
 def neutral_request(**changes):
+    """The wire tests' request (a 普票 of apples), issued at a known time, its quantity and
+    price given with trailing zeros."""
+    import dataclasses
     import datetime
     from decimal import Decimal
 
-    from tg_core.platform import FapiaoRequest, Line, Party
+    from test_platform_wire import make_order
 
-    values = dict(
-        business_key="TG0000000000000000001"[:20],
-        kind="82",
-        seller=Party(name="北京果品批发有限公司", tax_id="91110000600037341L"),
-        buyer=Party(name="上海果品贸易有限公司", tax_id="91310000MA1FL0001R"),
-        issued_at=datetime.datetime(2026, 12, 6, 16, 30),  # UTC, as Odoo stores it
-        lines=(
-            Line(
-                name="苹果",
-                tax_code="1010115010100000000",
-                rate=Decimal("0.09"),
-                amount=Decimal("100.00"),
-                tax=Decimal("9.00"),
-                quantity=Decimal("8.00000000"),
-                unit_price=Decimal("12.50"),
-            ),
-        ),
+    request = make_order(line="pc")
+    line = dataclasses.replace(
+        request.lines[0], quantity=Decimal("8.00000000"), unit_price=Decimal("12.50")
     )
-    values.update(changes)
-    return FapiaoRequest(**values)
+    values = {
+        "issued_at": datetime.datetime(2026, 12, 6, 16, 30),  # UTC, as Odoo stores it
+        "lines": (line,),
+        **changes,
+    }
+    return dataclasses.replace(request, **values)
 
 
 def test_a_neutral_request_becomes_nuonuo_s_order():

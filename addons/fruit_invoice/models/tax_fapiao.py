@@ -92,8 +92,8 @@ class TaxFapiao(models.Model):
                     self.message_post(body=_("Input VAT not booked: %s", err.args[0]))
         return res
 
-    def _check_before_issue(self):
-        res = super()._check_before_issue()
+    def _check_before_issue(self, **kwargs):
+        res = super()._check_before_issue(**kwargs)
         if self.fruit_approval_state == "to_approve":
             raise UserError(
                 _(

@@ -551,8 +551,9 @@ class TaxFapiao(models.Model):
     def _new_order_no(self):
         return new_order_no()
 
-    def _check_before_issue(self):
-        """Every refusal here happens before anything is sent, with a message naming the cause."""
+    def _check_before_issue(self, request=None):
+        """Every refusal here happens before anything is sent, with a message naming the cause.
+        ``request``: this fapiao's platform request, when the caller built it already."""
         self.ensure_one()
         if not self.line_ids:
             raise UserError(_("Fapiao %s has no line.", self.display_name))
@@ -573,7 +574,7 @@ class TaxFapiao(models.Model):
                         name=line.name,
                     )
                 )
-        self._check_platform_request()
+        self._check_platform_request(request)
         if self.kind in SPECIAL_KINDS:
             if self.buyer_natural_person:
                 raise UserError(
@@ -830,10 +831,12 @@ class TaxFapiao(models.Model):
             return f"nothing to do in state {self.state}"
         if not self.order_no:  # business key is stored before the first call
             raise UserError(_("Fapiao %s has no business key.", self.display_name))
+        request = None  # built once, checked then sent: it decrypts the buyer's data
         if self.state == "to_issue":  # nothing sent yet: the checks of the Issue button again
             try:
                 self._check_submitter()
-                self._check_before_issue()
+                request = self._platform_request()
+                self._check_before_issue(request=request)
             except UserError as err:
                 self._mark_failed("CHECK", err.args[0])
                 return f"refused before sending: {err.args[0]}"
@@ -841,7 +844,7 @@ class TaxFapiao(models.Model):
         provider._check_online()
         if self.state == "to_issue" and provider.session_state in SESSION_HOLDS:
             return self._hold_for_login(provider.session_state)  # nothing is sent
-        request = self._platform_request()
+        request = request or self._platform_request()
         client = provider._client()
         # a fapiao the platform keeps under its key after a failed step (its seal) is issued
         # again there, under that key; any other is submitted (at most once)
@@ -1228,12 +1231,12 @@ class TaxFapiao(models.Model):
             vehicle=self._platform_vehicle(),
         )
 
-    def _check_platform_request(self):
+    def _check_platform_request(self, request=None):
         """What the company's platform needs of this request's shape, then what the bureau
         needs whatever the platform (a vehicle's data on a 机动车 fapiao): refused before
         anything is sent, with the field named."""
         self.ensure_one()
-        request = self._platform_request()
+        request = request or self._platform_request()
         try:
             provider = self.env["tax.gateway.provider"]._of_company(self.company_id)
             if provider:

@@ -65,8 +65,8 @@ class TaxFapiao(models.Model):
         )
         return res
 
-    def _check_before_issue(self):
-        res = super()._check_before_issue()
+    def _check_before_issue(self, **kwargs):
+        res = super()._check_before_issue(**kwargs)
         if self.kind in VEHICLE_KINDS:
             if len(self.line_ids) != 1 or self.line_ids.quantity != 1:
                 raise UserError(
