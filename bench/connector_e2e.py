@@ -126,7 +126,7 @@ def prepare(db, conf, sandbox, count):
                 "company_id": company.id,
                 "base_url": sandbox.url,
                 "ca_bundle": sandbox.ca,
-                "document_cert_path": sandbox.ca,
+                "document_cert_path": sandbox.signing_key,
                 "app_key": sandbox.APP_KEY,
                 "app_secret": sandbox.APP_SECRET,
                 "poll_interval": 1,

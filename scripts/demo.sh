@@ -47,6 +47,7 @@ admin_passwd = ${ADMIN_PASSWD:-admin}
 logfile = $STATE/log/odoo-demo.log
 fapiao_sandbox_url = https://127.0.0.1:$SANDBOX_PORT
 fapiao_sandbox_ca = $SANDBOX_DATA/ca.pem
+fapiao_sandbox_signing_key = $SANDBOX_DATA/sign-sm2.pub.pem
 fapiao_key_file = $(ensure_key_file "$STATE/fapiao-demo.key")
 
 [queue_job]

@@ -93,9 +93,12 @@ def test_issue_query_and_documents(sandbox):
     )
     assert parsed["special"] and parsed["blue"] and parsed["buyer_tax_id"] == BUYER
     sig = client.download(done.documents["sig"]).decode()
-    ca = open(sandbox.ca, "rb").read()
-    assert signature.verify_detached(ca, xml, sig)
-    assert not signature.verify_detached(ca, xml.replace(b"100.00", b"900.00"), sig)
+    key = open(sandbox.signing_key, "rb").read()
+    assert signature.key_kind(key) == "sm2"
+    assert signature.verify_detached(key, xml, sig)
+    assert not signature.verify_detached(key, xml.replace(b"100.00", b"900.00"), sig)
+    # the CA's key (ECDSA) did not sign it
+    assert not signature.verify_detached(open(sandbox.ca, "rb").read(), xml, sig)
     pdf = client.download(done.documents["pdf"])
     assert pdf.startswith(b"%PDF")
     # documents are made once and kept: the same bytes on every download
@@ -322,7 +325,7 @@ def test_bad_document_signature_is_detected(sandbox):
     done = client.query(order.business_key, order)
     xml = client.download(done.documents["xml"])
     sig = client.download(done.documents["sig"]).decode()
-    assert not signature.verify_detached(open(sandbox.ca, "rb").read(), xml, sig)
+    assert not signature.verify_detached(open(sandbox.signing_key, "rb").read(), xml, sig)
 
 
 def test_expired_server_certificate_is_refused(sandbox):

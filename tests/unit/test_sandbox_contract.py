@@ -132,6 +132,28 @@ def test_issue_and_query_as_documented(raw):
     assert unknown["code"] == "E9500"
 
 
+def test_the_documents_are_signed_with_sm2(raw, sandbox):
+    """The XML's detached signature is an SM2/SM3 signature (GB/T 32918, default ID) of the
+    published key, as gmssl, an implementation neither side uses, computes it."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    from gmssl import sm2
+
+    sent = order()
+    raw.call("nuonuo.OpeMplatform.requestBillingNew", {"order": sent})
+    (row,) = raw.call("nuonuo.OpeMplatform.queryInvoiceResult", {"orderNos": [sent["orderNo"]]})[
+        "result"
+    ]
+    xml = requests.get(row["xmlUrl"], verify=sandbox.ca, timeout=10).content
+    sig = base64.b64decode(requests.get(row["signatureUrl"], verify=sandbox.ca, timeout=10).text)
+    with open(sandbox.signing_key, "rb") as handle:
+        spki = base64.b64decode(b"".join(handle.read().strip().splitlines()[1:-1]))
+    assert spki[-65] == 4  # an uncompressed point, x || y
+    bureau = sm2.CryptSM2(private_key=None, public_key=spki[-64:].hex())
+    r, s = decode_dss_signature(sig)
+    assert bureau.verify_with_sm3(f"{r:064x}{s:064x}", xml)
+    assert not bureau.verify_with_sm3(f"{r:064x}{s:064x}", xml + b" ")
+
+
 def test_a_request_not_signed_with_the_secret_or_without_a_valid_token_is_refused(raw):
     assert raw.call("nuonuo.OpeMplatform.getCreditLine", {}, secret="wrong")["code"] == "070304"
     assert raw.call("nuonuo.OpeMplatform.getCreditLine", {}, token="expired")["code"] == "070101"

@@ -98,6 +98,7 @@ class ResCompany(models.Model):
                 "environment": "test",
                 "base_url": config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
                 "ca_bundle": config.get("fapiao_sandbox_ca") or False,
+                "document_cert_path": config.get("fapiao_sandbox_signing_key") or False,
                 "poll_interval": 2,
             }
         )

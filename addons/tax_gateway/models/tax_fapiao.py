@@ -1162,20 +1162,24 @@ class TaxFapiao(models.Model):
                 raise PlatformError("MISMATCH", _("The platform's total differs from the fapiao."))
             note = _("The platform gave no XML of the issued fapiao: checked against its answer.")
         else:
-            if "sig" in files and not signature.verify_detached(
-                provider._document_certificate(), xml, files["sig"].decode("ascii")
-            ):
+            key = provider._document_key() if "sig" in files else None
+            if key and not signature.verify_detached(key, xml, files["sig"].decode("ascii")):
                 raise PlatformError(
                     "SIGNATURE", _("The platform's signature does not match."), transient=False
                 )
             parsed = einvoice.parse(xml)
             if parsed["number"] != result.number or parsed["total"] != total:
                 raise PlatformError("MISMATCH", _("The issued document does not match the fapiao."))
-            note = (
-                False
-                if "sig" in files
-                else _("The issued XML carries no signature this connector can check.")
-            )
+            if key:
+                note = False
+            elif "sig" in files:
+                note = _(
+                    "The platform signed the XML, but provider %s has no Platform Signing Key to "
+                    "check it with.",
+                    provider.name,
+                )
+            else:
+                note = _("The issued XML carries no signature this connector can check.")
         self.write(
             {"signature_state": "unverified" if note else "verified", "signature_note": note}
         )

@@ -153,9 +153,10 @@ class TaxGatewayProvider(models.Model):
     )
     client_key_password_enc = fields.Char(groups="base.group_system", copy=False)
     document_cert_path = fields.Char(
-        string="Platform Signing Certificate",
-        help="PEM certificate that verifies the signatures of issued documents; "
-        "empty: the CA bundle.",
+        string="Platform Signing Key",
+        default=lambda self: config.get("fapiao_sandbox_signing_key") or False,
+        help="PEM public key or certificate of the key the platform signs issued documents with "
+        "(SM2 for the tax bureau). Empty: signatures are not checked and each fapiao says so.",
     )
     document_hosts = fields.Char(
         help="Hosts the issued documents (XML, signature, PDF, OFD) may be downloaded from, "
@@ -1011,11 +1012,11 @@ class TaxGatewayProvider(models.Model):
             "target": "self",
         }
 
-    def _document_certificate(self):
-        path = self.document_cert_path or self.ca_bundle
-        if not path:
-            raise UserError(_("Set the platform signing certificate of provider %s.", self.name))
-        with open(path, "rb") as handle:
+    def _document_key(self):
+        """The PEM key (or certificate) documents are verified with; None when none is set."""
+        if not self.document_cert_path:
+            return None
+        with open(self.document_cert_path, "rb") as handle:
             return handle.read()
 
     @api.model
@@ -1045,6 +1046,9 @@ class TaxGatewayProvider(models.Model):
         ):
             if path:
                 try:
+                    with open(path, "rb") as handle:
+                        if b"BEGIN CERTIFICATE" not in handle.read():
+                            continue  # a public key alone: nothing expires
                     found.append((label, diagnostics.pem_certificate(path)))
                 except (OSError, ValueError) as err:
                     _logger.warning("certificate %s of %s unreadable: %s", path, self.name, err)

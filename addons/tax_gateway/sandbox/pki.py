@@ -1,5 +1,6 @@
 """A private CA and a server certificate for the sandbox, created on first start; the
-detached signature of its documents."""
+bureau's SM2 key and the detached SM2/SM3 signature of its documents (Tongsuo, as the connector;
+the tests check these signatures with gmssl, an independent implementation)."""
 
 import base64
 import datetime
@@ -10,6 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from tongsuopy.crypto import hashes as sm_hashes
+from tongsuopy.crypto import serialization as sm_serialization
+from tongsuopy.crypto.asymciphers import ec as sm_ec
 
 
 def _name(common_name):
@@ -68,7 +72,8 @@ def _issue(
 def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1")):
     """Create (once) ca.pem/ca.key, server.pem/server.key and client.pem/client.key in data_dir.
 
-    Returns a dict of paths. The same CA also signs documents' detached signatures.
+    Returns a dict of paths. Documents are signed with an SM2 key of their own, sign-sm2.key;
+    its public key, sign-sm2.pub.pem, is what a client verifies them with.
     """
     data = pathlib.Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
@@ -83,8 +88,25 @@ def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1")):
             "client.key",
             "expired.pem",
             "expired.key",
+            "sign-sm2.key",
+            "sign-sm2.pub.pem",
         )
     }
+    if not paths["sign-sm2.key"].exists():
+        sm2 = sm_ec.generate_private_key(sm_ec.SM2())
+        paths["sign-sm2.key"].write_bytes(
+            sm2.private_bytes(
+                sm_serialization.Encoding.PEM,
+                sm_serialization.PrivateFormat.PKCS8,
+                sm_serialization.NoEncryption(),
+            )
+        )
+        paths["sign-sm2.key"].chmod(0o600)
+        paths["sign-sm2.pub.pem"].write_bytes(
+            sm2.public_key().public_bytes(
+                sm_serialization.Encoding.PEM, sm_serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
     if not paths["ca.pem"].exists():
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_cert = _issue(
@@ -119,10 +141,10 @@ def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1")):
         cert = _issue(_name(f"sandbox-{stem}"), key, ca_cert.subject, ca_key, **kwargs)
         _write_key(paths[f"{stem}.key"], key)
         paths[f"{stem}.pem"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return {k.replace(".", "_"): str(v) for k, v in paths.items()}
+    return {k.replace(".", "_").replace("-", "_"): str(v) for k, v in paths.items()}
 
 
 def sign_detached(private_key_pem, document):
-    """The base64 ECDSA P-256 / SHA-256 signature of ``document`` (the bureau signs with SM2)."""
-    key = serialization.load_pem_private_key(private_key_pem, None)
-    return base64.b64encode(key.sign(document, ec.ECDSA(hashes.SHA256()))).decode("ascii")
+    """The base64 SM2/SM3 signature (DER of r and s) of ``document``, as the bureau signs."""
+    key = sm_serialization.load_pem_private_key(private_key_pem, None)
+    return base64.b64encode(key.sign(document, sm_ec.ECDSA(sm_hashes.SM3()))).decode("ascii")

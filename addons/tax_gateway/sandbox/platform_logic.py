@@ -598,7 +598,7 @@ class Platform(RedForms):
         if ext == "xml":
             body = build(self._document_values(row))
         elif ext == "sig":
-            body = sign_detached(self._ca_key(), self._rendered(row, "xml")).encode()
+            body = sign_detached(self._signing_key(), self._rendered(row, "xml")).encode()
         else:
             from documents import render_pdf  # reportlab is only needed for PDFs
 
@@ -610,11 +610,11 @@ class Platform(RedForms):
             )
         return body
 
-    def _ca_key(self):
-        if not hasattr(self, "_ca_key_pem"):
-            with open(self.pki["ca_key"], "rb") as key:
-                self._ca_key_pem = key.read()
-        return self._ca_key_pem
+    def _signing_key(self):
+        if not hasattr(self, "_signing_key_pem"):
+            with open(self.pki["sign_sm2_key"], "rb") as key:
+                self._signing_key_pem = key.read()
+        return self._signing_key_pem
 
     def _document_values(self, row):
         order = json.loads(row["request"])

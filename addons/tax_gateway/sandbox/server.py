@@ -536,6 +536,7 @@ def main(argv=None):
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)
+    print(f"Document signing key (SM2): {server.pki['sign_sm2_pub_pem']}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever()

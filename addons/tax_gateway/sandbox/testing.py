@@ -48,6 +48,11 @@ class SandboxProcess:
     def ca(self):
         return str(self.data_dir / "ca.pem")
 
+    @property
+    def signing_key(self):
+        """The public key the sandbox's documents are signed with (SM2)."""
+        return str(self.data_dir / "sign-sm2.pub.pem")
+
     def start(self):
         self.proc = subprocess.Popen(
             [

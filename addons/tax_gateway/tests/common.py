@@ -85,6 +85,7 @@ class FapiaoCommon(SandboxRequestsMixin, AccountTestInvoicingCommon):
                 "base_url": cls.sandbox.url,
                 "token_url": cls.sandbox.token_url,
                 "ca_bundle": cls.sandbox.ca,
+                "document_cert_path": cls.sandbox.signing_key,
                 "app_key": cls.sandbox.APP_KEY,
                 "app_secret": cls.sandbox.APP_SECRET,
                 "read_timeout": 3.0,

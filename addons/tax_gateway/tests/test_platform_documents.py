@@ -70,6 +70,28 @@ class TestXmlWithoutSignature(DocumentsCase):
 
 
 @tagged("post_install", "-at_install")
+class TestSignedWithoutAKeyToCheck(DocumentsCase):
+    """The platform signs (SM2), the provider has no signing key: issued, said unverified."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox()
+
+    def test_the_missing_key_is_said_and_the_key_then_verifies(self):
+        self.provider.document_cert_path = False
+        fapiao = self.issue()
+        self.assertEqual(fapiao.state, "issued")
+        self.assertIn("sig", self.documents(fapiao))
+        self.assertEqual(fapiao.signature_state, "unverified")
+        self.assertIn("no Platform Signing Key", fapiao.signature_note)
+        # with the platform's SM2 key the next one is verified
+        self.provider.document_cert_path = self.sandbox.signing_key
+        fapiao = self.issue()
+        self.assertEqual((fapiao.signature_state, fapiao.signature_note), ("verified", False))
+
+
+@tagged("post_install", "-at_install")
 class TestPaperFapiao(DocumentsCase):
     @classmethod
     def setUpClass(cls):

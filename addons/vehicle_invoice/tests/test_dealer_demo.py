@@ -50,6 +50,7 @@ class TestDealerDemo(SandboxRequestsMixin, HttpCase):
             {
                 "base_url": sandbox.url,
                 "ca_bundle": sandbox.ca,
+                "document_cert_path": sandbox.signing_key,
                 "app_key": sandbox.APP_KEY,
                 "app_secret": sandbox.APP_SECRET,
             }

@@ -360,6 +360,7 @@ class TestVehicleInvoicing(FapiaoCommon):
                 "base_url": sandbox.url,
                 "token_url": sandbox.token_url,
                 "ca_bundle": sandbox.ca,
+                "document_cert_path": sandbox.signing_key,
                 "app_key": sandbox.APP_KEY,
                 "app_secret": sandbox.APP_SECRET,
                 "read_timeout": 3.0,
