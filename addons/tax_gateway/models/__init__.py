@@ -19,3 +19,4 @@ from . import tax_gateway_provider
 from . import ir_attachment
 from . import tax_gateway_audit
 from . import base
+from . import tax_gateway_api

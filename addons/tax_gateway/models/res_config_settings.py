@@ -10,6 +10,10 @@ from .tax_gateway_guarded_mixin import identity_recently_checked
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    fapiao_api_allowed_ips = fields.Char(
+        related="company_id.fapiao_api_allowed_ips", readonly=False
+    )
+    fapiao_api_rate = fields.Integer(related="company_id.fapiao_api_rate", readonly=False)
     fapiao_identity_check_amount = fields.Monetary(
         related="company_id.fapiao_identity_check_amount", readonly=False
     )

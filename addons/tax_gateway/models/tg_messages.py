@@ -78,6 +78,41 @@ MESSAGES = {
     "buyer_table_duplicate": _lt("Tax ID %(value)s appears more than once in the file."),
     "buyer_table_bad_kind": _lt("%(value)s is not a fapiao type (专票 or 普票)."),
     "buyer_table_bad_email": _lt("%(value)s is not an e-mail address."),
+    # the REST API (tg_core.api, controllers/api.py)
+    "api_body_not_json": _lt("The request body is not JSON."),
+    "api_body_not_object": _lt("The request body must be a JSON object."),
+    "api_unknown_fields": _lt("Unknown field(s): %(fields)s."),
+    "api_unknown_kind": _lt("Unknown fapiao kind %(kind)s."),
+    "api_bad_reason": _lt("The red-letter reason must be one of %(reasons)s."),
+    "api_lines_not_list": _lt("lines must be a non-empty list, or left out."),
+    "api_line_without_id": _lt("Each line needs its line_id (an integer)."),
+    "api_line_unknown_fields": _lt("A line has line_id, amount and quantity only."),
+    "api_amount_decimals": _lt("An amount has at most two decimals."),
+    "api_not_positive": _lt("Amounts and quantities are positive."),
+    "api_line_twice": _lt("A line is named twice."),
+    "api_decimal_as_string": _lt("%(name)s is a decimal written as a string."),
+    "api_not_a_number": _lt("%(name)s is not a number."),
+    "api_unknown_parameters": _lt("Unknown parameter(s): %(fields)s."),
+    "api_unknown_state": _lt("Unknown state %(state)s."),
+    "api_bad_datetime": _lt("updated_since is an ISO 8601 date and time."),
+    "api_bad_integer": _lt("%(name)s must be an integer of at least %(minimum)s."),
+    "api_bad_idempotency_key": _lt(
+        "An Idempotency-Key has 8 to 128 letters, digits or ._:- characters."
+    ),
+    "api_unauthorized": _lt("A valid API key is required (Authorization: Bearer <key>)."),
+    "api_ip_not_allowed": _lt("Address %(address)s may not call the fapiao API of %(company)s."),
+    "api_rate_limited": _lt("Too many calls with this API key: try again in %(wait)s s."),
+    "api_invoice_not_found": _lt("No customer invoice %(id)s for this API key's user."),
+    "api_fapiao_not_found": _lt("No fapiao %(id)s for this API key's user."),
+    "api_idempotency_mismatch": _lt(
+        "Idempotency-Key %(key)s was already used for another request."
+    ),
+    "api_idempotency_busy": _lt(
+        "A request with Idempotency-Key %(key)s is still running: try again shortly."
+    ),
+    "api_not_invoiceable": _lt("Invoice %(invoice)s has no fapiao to issue."),
+    "api_no_document": _lt("Fapiao %(fapiao)s has no %(type)s document."),
+    "api_line_not_of_fapiao": _lt("Line %(line)s is not a line of fapiao %(fapiao)s."),
 }
 
 
