@@ -14,6 +14,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.fapiao_api_allowed_ips", readonly=False
     )
     fapiao_api_rate = fields.Integer(related="company_id.fapiao_api_rate", readonly=False)
+    fapiao_request_log_days = fields.Integer(
+        string="Keep Platform Calls (Days)",
+        config_parameter="tax_gateway.request_log_retention_days",
+        default=365,
+        help="The log of calls to the tax platforms is purged after this many days (at least "
+        "180). The fapiao and their audit trail are kept for at least 10 years.",
+    )
     fapiao_identity_check_amount = fields.Monetary(
         related="company_id.fapiao_identity_check_amount", readonly=False
     )

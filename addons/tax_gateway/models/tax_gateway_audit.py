@@ -278,11 +278,14 @@ class IrConfigParameter(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_audit_retention(vals.get("key"), vals.get("value"))
+            self.env["tax.gateway.request.log"]._check_retention(vals.get("key"), vals.get("value"))
         return super().create(vals_list)
 
     def write(self, vals):
         for parameter in self:
-            self._check_audit_retention(vals.get("key", parameter.key), vals.get("value"))
+            key = vals.get("key", parameter.key)
+            self._check_audit_retention(key, vals.get("value"))
+            self.env["tax.gateway.request.log"]._check_retention(key, vals.get("value"))
         return super().write(vals)
 
     @api.model

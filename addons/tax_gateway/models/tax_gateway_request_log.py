@@ -1,6 +1,8 @@
+import datetime
 import functools
 
-from odoo import SUPERUSER_ID, api, fields, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tg_core import breaker
@@ -18,6 +20,14 @@ ROW_COLUMNS = (
     "success",
     "platform_failure",
 )
+
+
+# How long platform calls are kept (days): 365 by default, as wholesalers' deployment guides
+# ask; never below 180.
+RETENTION_PARAM = "tax_gateway.request_log_retention_days"
+DEFAULT_RETENTION_DAYS = 365
+MIN_RETENTION_DAYS = 180
+PURGE_BATCH = 10000
 
 
 class _PendingRows(list):
@@ -47,6 +57,55 @@ class TaxGatewayRequestLog(models.Model):
         help="The platform failed (network, TLS, timeout, HTTP 5xx, unreadable answer, busy), "
         "as the circuit breaker counts it; a refused fapiao is not a failure.",
     )
+
+    # ------------------------------------------------------------------ retention
+    @api.model
+    def _retention_days(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM)
+        try:
+            days = int(value) if value else DEFAULT_RETENTION_DAYS
+        except ValueError:
+            days = DEFAULT_RETENTION_DAYS
+        return max(days, MIN_RETENTION_DAYS)
+
+    @api.model
+    def _check_retention(self, key, value):
+        """Refuse a retention shorter than MIN_RETENTION_DAYS (ir.config_parameter hook)."""
+        if key != RETENTION_PARAM or value in (None, False, ""):
+            return
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            days = 0
+        if days < MIN_RETENTION_DAYS:
+            raise UserError(
+                _(
+                    "Platform calls are kept for at least %s days: a shorter retention is "
+                    "refused.",
+                    MIN_RETENTION_DAYS,
+                )
+            )
+
+    @api.model
+    def _cron_purge(self):
+        """Drop the calls older than the retention, in batches (the statistics are a view of
+        the log: they cover the same days)."""
+        limit = fields.Datetime.now() - datetime.timedelta(days=self._retention_days())
+        dropped = 0
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM tax_gateway_request_log WHERE id IN ("
+                    " SELECT id FROM tax_gateway_request_log WHERE create_date < %s LIMIT %s)",
+                    limit,
+                    PURGE_BATCH,
+                )
+            )
+            dropped += self.env.cr.rowcount
+            if self.env.cr.rowcount < PURGE_BATCH:
+                break
+        self.invalidate_model()
+        return dropped
 
     # ------------------------------------------- rows waiting for the transaction's end
     @api.model

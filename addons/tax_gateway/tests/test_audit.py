@@ -177,6 +177,48 @@ class TestAudit(FapiaoCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestRequestLogRetention(TransactionCase):
+    """Platform calls are kept 365 days by default, 180 at least; the daily cron purges."""
+
+    def make_calls(self, ages):
+        Log = self.env["tax.gateway.request.log"]
+        rows = Log.create([{"method": f"age{age}", "duration_ms": 10.0} for age in ages])
+        for row, age in zip(rows, ages, strict=True):
+            self.env.cr.execute(
+                "UPDATE tax_gateway_request_log SET create_date = now() - %s * interval '1 day'"
+                " WHERE id = %s",
+                [age, row.id],
+            )
+        return rows
+
+    def test_default_and_shortest_retention(self):
+        Log = self.env["tax.gateway.request.log"]
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.search([("key", "=", "tax_gateway.request_log_retention_days")]).unlink()
+        rows = self.make_calls([10, 200, 364, 366, 800])
+        self.assertEqual(Log._cron_purge(), 2)
+        self.assertEqual(sorted(rows.exists().mapped("method")), ["age10", "age200", "age364"])
+        with self.assertRaisesRegex(UserError, "180"):
+            Param.set_param("tax_gateway.request_log_retention_days", "90")
+        settings = self.env["res.config.settings"].create({"fapiao_request_log_days": 180})
+        settings.execute()
+        self.assertEqual(Param.get_param("tax_gateway.request_log_retention_days"), "180")
+        self.assertEqual(Log._cron_purge(), 2)
+        self.assertEqual(sorted(rows.exists().mapped("method")), ["age10"])
+        # a value below the floor slipped in by SQL is read as the floor
+        self.env.cr.execute(
+            "UPDATE ir_config_parameter SET value = '1' "
+            "WHERE key = 'tax_gateway.request_log_retention_days'"
+        )
+        self.env.registry.clear_cache()
+        self.assertEqual(Log._retention_days(), 180)
+        self.assertEqual(Log._cron_purge(), 0)
+        cron = self.env.ref("tax_gateway.ir_cron_purge_request_log")
+        self.assertTrue(cron.active)
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
+
+
+@tagged("post_install", "-at_install")
 class TestAuditConcurrency(TransactionCase):
     """Commits through cursors of its own."""
 
