@@ -1,4 +1,7 @@
-from odoo import Command, api, fields, models
+import ipaddress
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import config
 
 from .tax_gateway_guarded_mixin import refuse_without_identity
@@ -33,6 +36,28 @@ class ResCompany(models.Model):
         default=100000.0,
         help="Issuing a fapiao whose total is above this amount asks for the password again.",
     )
+
+    fapiao_api_allowed_ips = fields.Char(
+        string="Fapiao API Allowed From",
+        help="Addresses or networks (comma separated) that may call the fapiao REST API for "
+        "this company. Empty: any address.",
+    )
+    fapiao_api_rate = fields.Integer(
+        string="Fapiao API Calls per Minute",
+        default=120,
+        help="Calls each API key may make per minute (a minute's worth at once). 0: no limit.",
+    )
+
+    @api.constrains("fapiao_api_allowed_ips", "fapiao_api_rate")
+    def _check_fapiao_api_settings(self):
+        for company in self:
+            for entry in (company.fapiao_api_allowed_ips or "").replace(",", " ").split():
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as err:
+                    raise ValidationError(_("%s is not an IP address or network.", entry)) from err
+            if company.fapiao_api_rate < 0:
+                raise ValidationError(_("The API's calls per minute cannot be negative."))
 
     @api.model_create_multi
     def create(self, vals_list):

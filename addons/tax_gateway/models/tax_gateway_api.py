@@ -1,42 +1,14 @@
 """What the REST API (controllers/api.py) keeps: the answers given under an Idempotency-Key,
-a rate bucket per API key, and each company's API settings."""
+and a rate bucket per API key (each company's API settings are on res.company)."""
 
 import datetime
-import ipaddress
 import time
 
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import api, fields, models
 
 from ..tg_core import ratelimit
 
 IDEMPOTENCY_DAYS = 7
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    fapiao_api_allowed_ips = fields.Char(
-        string="Fapiao API Allowed From",
-        help="Addresses or networks (comma separated) that may call the fapiao REST API for "
-        "this company. Empty: any address.",
-    )
-    fapiao_api_rate = fields.Integer(
-        string="Fapiao API Calls per Minute",
-        default=120,
-        help="Calls each API key may make per minute (a minute's worth at once). 0: no limit.",
-    )
-
-    @api.constrains("fapiao_api_allowed_ips", "fapiao_api_rate")
-    def _check_fapiao_api_settings(self):
-        for company in self:
-            for entry in (company.fapiao_api_allowed_ips or "").replace(",", " ").split():
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError as err:
-                    raise ValidationError(_("%s is not an IP address or network.", entry)) from err
-            if company.fapiao_api_rate < 0:
-                raise ValidationError(_("The API's calls per minute cannot be negative."))
 
 
 class TaxGatewayApiRequest(models.Model):
