@@ -10,7 +10,9 @@
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
     "depends": ["account", "auth_totp", "l10n_cn", "mail", "queue_job"],
-    "external_dependencies": {"python": ["cryptography", "requests", "tongsuopy"]},
+    "external_dependencies": {
+        "python": ["cryptography", "requests", "tongsuopy", "prometheus_client"]
+    },
     "data": [
         "security/tax_gateway_security.xml",
         "security/ir.model.access.csv",

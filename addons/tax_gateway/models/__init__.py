@@ -20,3 +20,4 @@ from . import ir_attachment
 from . import tax_gateway_audit
 from . import base
 from . import tax_gateway_api
+from . import tax_gateway_metrics

@@ -19,3 +19,4 @@ from . import test_rpc_integrity
 from . import test_platform_documents
 from . import test_drawer_session
 from . import test_api
+from . import test_metrics
