@@ -10,6 +10,7 @@ Nothing is committed to the database.
 import datetime
 import importlib.util
 import json
+import os
 import pathlib
 import platform
 import sys
@@ -104,7 +105,7 @@ def main(env):
     for name, fn in discover(names):
         env.cr.execute("SAVEPOINT bench")
         try:
-            ctx = Context(env)
+            ctx = Context(env, invoices=int(os.environ.get("BENCH_INVOICES", "200")))
             base = baseline(ctx)
             figures = fn(ctx.env, ctx)
             per_invoice = figures.get("seconds_per_invoice")

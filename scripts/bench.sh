@@ -3,6 +3,9 @@
 # BENCH_ONLY=connector runs only the connector end to end (BENCH_FAPIAO fapiao, default 1000);
 # BENCH_ONLY=vehicle only the dealer end to end (BENCH_DEALS deals, default 500, and the race);
 # BENCH_ONLY=fruit only the wholesaler's T+1 end to end (BENCH_ORDERS paid orders, default 200).
+# BENCH_INVOICES sets the in-Odoo benchmarks' invoices (default 200). Small counts make a smoke
+# run: BENCH_INVOICES=10 BENCH_FAPIAO=20 BENCH_POLLED=10 BENCH_SERIAL_ROUNDS=1 BENCH_DEALS=4
+# BENCH_ORDERS=6 make bench
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 ensure_pg
@@ -21,12 +24,8 @@ else
     || die "install failed, see $STATE/log/bench-install.log"
 fi
 mkdir -p "$ROOT/bench/results"
-if [ -z "${BENCH_ONLY:-}" ]; then
-  odoo shell --addons-path="$(odoo_addons_path)" -d "$db" --log-level=warn --no-http \
-    < <(echo "import runpy, sys; sys.argv = ['bench', '$ROOT/bench'] + '${BENCH_ARGS:-}'.split(); g = runpy.run_path('$ROOT/bench/run.py'); g['main'](env)")
-fi
-
-# The connector end to end: committed data, Odoo with workers and queue_job, the sandbox process.
+# One configuration for every benchmark: the personal-data key (a fresh clone has none yet),
+# the filestore, queue_job server-wide.
 conf="$STATE/odoo-bench.conf"
 cat >"$conf" <<CONF
 [options]
@@ -38,6 +37,12 @@ fapiao_key_file = $(ensure_key_file "$STATE/fapiao-bench.key")
 [queue_job]
 channels = root:2,root.fapiao:2
 CONF
+if [ -z "${BENCH_ONLY:-}" ]; then
+  odoo shell -c "$conf" -d "$db" --log-level=warn --no-http \
+    < <(echo "import runpy, sys; sys.argv = ['bench', '$ROOT/bench'] + '${BENCH_ARGS:-}'.split(); g = runpy.run_path('$ROOT/bench/run.py'); g['main'](env)")
+fi
+
+# The end-to-end runs: committed data, Odoo with workers and queue_job, the sandbox process.
 if [ "${BENCH_ONLY:-connector}" = connector ]; then
   say "Connector end to end: ${BENCH_FAPIAO:-1000} fapiao through queue_job to the sandbox"
   python "$ROOT/bench/connector_e2e.py" "$db" "$conf" \
