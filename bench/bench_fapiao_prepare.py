@@ -9,7 +9,8 @@ def prepare_and_validate(env, ctx):
     start = time.perf_counter()
     fapiao = env["tax.fapiao"]
     for move in moves:
-        fapiao |= env["tax.fapiao"].create(env["tax.fapiao"]._prepare_from_move(move, kind="82"))
+        values = env["tax.fapiao"]._prepare_from_move(move, kind="82")
+        fapiao |= env["tax.fapiao"]._create_prepared([values])
     for record in fapiao:
         record._check_before_issue()
     seconds = time.perf_counter() - start
