@@ -69,6 +69,16 @@ def _issue(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
+def _names_of(path):
+    """The DNS names and IP addresses a certificate is for."""
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    try:
+        alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return set()
+    return {str(name.value) for name in alt}
+
+
 def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1")):
     """Create (once) ca.pem/ca.key, server.pem/server.key and client.pem/client.key in data_dir.
 
@@ -135,8 +145,10 @@ def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1")):
             },
         ),
     ):
-        if paths[f"{stem}.pem"].exists():
-            continue
+        if paths[f"{stem}.pem"].exists() and _names_of(paths[f"{stem}.pem"]) >= set(
+            kwargs.get("server_names", ())
+        ):
+            continue  # made before, for these names (a new name makes it again)
         key = ec.generate_private_key(ec.SECP256R1())
         cert = _issue(_name(f"sandbox-{stem}"), key, ca_cert.subject, ca_key, **kwargs)
         _write_key(paths[f"{stem}.key"], key)

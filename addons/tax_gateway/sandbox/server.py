@@ -374,6 +374,8 @@ class SandboxServer(ThreadingHTTPServer):
         documents=("xml", "sig", "pdf"),
         max_lines=2000,
         admin=True,
+        hostnames=(),
+        public_url=None,
     ):
         super().__init__(address, SandboxHandler)
         self.admin = admin  # the /admin routes (faults, the buyer's and drawer's side, time)
@@ -382,11 +384,12 @@ class SandboxServer(ThreadingHTTPServer):
         self.data_dir = pathlib.Path(data_dir)
         self.verbose = verbose
         self.started = time.monotonic()
-        self.pki = ensure_pki(self.data_dir)
+        # the names clients reach it by (a compose service's name) are in its certificate
+        self.pki = ensure_pki(self.data_dir, ("localhost", "127.0.0.1", *hostnames))
         self.apps = {app_key: app_secret}
         self.admin_secret = app_secret
         self.store = Store(str(self.data_dir / "sandbox.sqlite3"))
-        base_url = f"https://{address[0]}:{self.server_address[1]}"
+        base_url = (public_url or f"https://{address[0]}:{self.server_address[1]}").rstrip("/")
         self.platform = Platform(
             self.store,
             self.pki,
@@ -517,6 +520,17 @@ def main(argv=None):
         action="store_true",
         help="no /admin routes (faults, the buyer's and the drawer's side, the clock)",
     )
+    parser.add_argument(
+        "--hostname",
+        action="append",
+        default=[],
+        help="a name clients reach the sandbox by, put in its certificate (repeatable)",
+    )
+    parser.add_argument(
+        "--public-url",
+        help="the address clients reach the sandbox at, in the documents' URLs "
+        "(default: https://HOST:PORT)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -533,6 +547,8 @@ def main(argv=None):
         documents=tuple(filter(None, args.documents.split(","))),
         max_lines=args.max_lines,
         admin=not args.no_admin,
+        hostnames=tuple(args.hostname),
+        public_url=args.public_url,
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)
