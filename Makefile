@@ -1,5 +1,5 @@
 # Single entry point. `make demo` runs the product, `make test` runs every test.
-.PHONY: setup demo stop test lint unit odoo-test odoo-own bench i18n rotate-key clean
+.PHONY: setup demo stop test lint unit odoo-test odoo-own bench i18n rotate-key backup restore check-platform clean
 
 setup:            ## venv, Odoo 18 from source, Python and system packages
 	@bash scripts/setup.sh
@@ -33,6 +33,15 @@ i18n:             ## refresh addons/*/i18n/zh_CN.po from the code (keeps existin
 
 rotate-key:       ## new personal-data key first in the key file, re-encrypt (DB=..., KEY=...)
 	@bash scripts/rotate_key.sh
+
+backup:           ## database + filestore into backups/ (DB=..., TO=...); the key file is kept apart
+	@bash scripts/backup.sh
+
+restore:          ## a backup into a new database (FROM=..., DB=...)
+	@bash scripts/restore.sh
+
+check-platform:   ## after a restore: the last fapiao against the platform (DB=..., COUNT=3)
+	@bash scripts/check_platform.sh
 
 clean:
 	@bash scripts/demo.sh stop; rm -rf .local

@@ -93,7 +93,17 @@ def setup(env, sandbox, count):
     warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
     lots = env["stock.lot"].create(
         [
-            {"name": vin(n), "product_id": car.id, "company_id": company.id}
+            {
+                "name": vin(n),
+                "product_id": car.id,
+                "company_id": company.id,
+                # the motor-vehicle fapiao's data (vehicleInfo), refused without
+                "vehicle_brand": "大众",
+                "vehicle_model": "SVW7182",
+                "vehicle_type": "轿车",
+                "vehicle_origin": "上海",
+                "engine_number": f"DPC{n:06d}",
+            }
             for n in range(1, count + 2)  # one more for the race
         ]
     )

@@ -538,6 +538,51 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(mismatch.odoo_total - mismatch.platform_total, 1.0)
         self.assertEqual(mismatch.fapiao_id, issued[1])
 
+    def test_check_against_the_platform_after_a_restore(self):
+        issued = []
+        for _i in range(4):
+            fapiao = self.submit()
+            self.run_jobs(fapiao)
+            self.assertEqual(fapiao.state, "issued")
+            issued.append(fapiao)
+        Wizard = self.env["tax.gateway.reconcile"]
+        wizard = Wizard.create({"provider_id": self.provider.id})
+        wizard.action_check_after_restore()
+        self.assertEqual(wizard.state, "done")
+        self.assertFalse(wizard.line_ids, wizard.line_ids.mapped("kind"))
+        self.assertGreaterEqual(wizard.platform_count, 3)
+        # after the backup, the platform issued one more (the restored books lack it), and the
+        # books' newest fapiao says 1.00 more than the bureau issued
+        outside = self.make_invoice()
+        order = self.env["tax.fapiao"].new(self.env["tax.fapiao"]._prepare_from_move(outside))
+        order.order_no = "TGAFTERBACKUP000001"
+        stray = self.outside_client()
+        stray_number = stray.query_serial(stray.issue(order._platform_request()).serial).number
+        self.env.cr.execute(
+            "UPDATE tax_fapiao SET amount_total = amount_total + 1 WHERE id = %s",
+            [issued[-1].id],
+        )
+        issued[-1].invalidate_recordset()
+        wizard = Wizard.create({"provider_id": self.provider.id, "last_count": 2})
+        wizard.action_check_after_restore()
+        found = sorted((line.kind, line.number) for line in wizard.line_ids)
+        self.assertEqual(
+            found,
+            sorted([("missing_in_odoo", stray_number), ("amount_mismatch", issued[-1].number)]),
+        )
+        # the period runs from the oldest of the last two, in China's calendar, until today
+        china = datetime.timezone(datetime.timedelta(hours=8))
+        self.assertEqual(
+            wizard.date_from,
+            issued[-2].issue_date.replace(tzinfo=datetime.timezone.utc).astimezone(china).date(),
+        )
+        # make check-platform: every platform of every company, as its Fapiao Manager
+        report = {
+            provider: sorted((kind, number) for kind, number, _o, _p in lines)
+            for _company, provider, lines in Wizard._check_all_after_restore(count=2)
+        }
+        self.assertEqual(report[self.provider.name], found)
+
     def test_expiring_certificates_alert_managers_once_per_limit(self):
         from ..tg_core import diagnostics
 

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tg_core import money
-from ..tg_core.client import PlatformError
+from ..tg_core.client import PlatformClient, PlatformError
 from ..tg_core.reconcile import reconcile
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
@@ -41,6 +41,13 @@ class TaxGatewayReconcile(models.TransientModel):
     odoo_count = fields.Integer(string="Issued in Odoo", readonly=True)
     platform_count = fields.Integer(string="On the Platform", readonly=True)
     line_ids = fields.One2many("tax.gateway.reconcile.line", "wizard_id", readonly=True)
+    last_count = fields.Integer(
+        string="Last Fapiao to Query",
+        default=3,
+        help="Check against the platform (after a restore): the last fapiao issued in Odoo "
+        "that are queried one by one, and the platform's list from the oldest of them until "
+        "today.",
+    )
     difference_count = fields.Integer(compute="_compute_difference_count")
 
     @api.depends("line_ids")
@@ -128,6 +135,118 @@ class TaxGatewayReconcile(models.TransientModel):
             "target": "new",
             "name": _("Reconcile with the Platform"),
         }
+
+    def action_check_after_restore(self):
+        """After a database restore: query the last ``last_count`` fapiao issued in Odoo one by
+        one and compare the platform's list from the oldest of them until today, so that a
+        fapiao the platform issued after the backup (missing in Odoo) or a fapiao whose
+        number or total differs is reported."""
+        self.ensure_one()
+        if self.last_count < 1:
+            raise UserError(_("Query at least one fapiao."))
+        last = self.env["tax.fapiao"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("number", "!=", False),
+                ("issue_date", "!=", False),
+            ],
+            order="issue_date desc, id desc",
+            limit=self.last_count,
+        )
+        today = china_today()
+        since = (
+            min(last.mapped("issue_date"))
+            .replace(tzinfo=datetime.timezone.utc)
+            .astimezone(CHINA)
+            .date()
+            if last
+            else today.replace(day=1)
+        )
+        self.write({"date_from": since, "date_to": today})
+        action = self.action_reconcile()
+        listed = {(line.kind, line.fapiao_id.id) for line in self.line_ids}
+        try:
+            answers = self.provider_id._client().query_many(
+                {f.order_no: f._platform_request() for f in last}
+            )
+        except PlatformError as err:
+            raise UserError(
+                _(
+                    "The platform did not answer: %s",
+                    self.env["tax.gateway.error"]._describe(err.code, err.message),
+                )
+            ) from err
+        lines = []
+        for fapiao in last:
+            answer = answers.get(fapiao.order_no)
+            ours = money.cents(money.D(fapiao.amount_total))
+            if isinstance(answer, PlatformError) and answer.code == "MISMATCH":
+                kind, theirs, number = "amount_mismatch", None, fapiao.number
+            elif isinstance(answer, PlatformError) and answer.code != PlatformClient.NOT_FOUND:
+                raise UserError(
+                    _(
+                        "The platform did not answer for fapiao %(fapiao)s: %(error)s",
+                        fapiao=fapiao.display_name,
+                        error=self.env["tax.gateway.error"]._describe(answer.code, answer.message),
+                    )
+                )
+            elif isinstance(answer, PlatformError) or answer is None or not answer.number:
+                kind, theirs, number = "missing_on_platform", None, fapiao.number
+            elif answer.number != fapiao.number or (
+                answer.total is not None and money.cents(answer.total) != ours
+            ):
+                kind, theirs, number = "amount_mismatch", answer.total, answer.number
+            else:
+                continue
+            if (kind, fapiao.id) in listed:
+                continue
+            lines.append(
+                fields.Command.create(
+                    {
+                        "kind": kind,
+                        "number": number,
+                        "fapiao_id": fapiao.id,
+                        "odoo_total": float(ours),
+                        "platform_total": float(theirs or 0),
+                    }
+                )
+            )
+        if lines:
+            self.write({"line_ids": lines})
+        action["name"] = _("Check against the Platform")
+        return action
+
+    @api.model
+    def _check_all_after_restore(self, count=3):
+        """``make check-platform``: the check of every platform of every company, as that
+        company's Fapiao Manager. [(company, platform, [(kind, number, Odoo total, platform
+        total)])]; a platform that could not be checked gives ("not_checked", the reason)."""
+        report = []
+        for provider in self.env["tax.gateway.provider"].search([]):
+            company = provider.company_id
+            manager = company._fapiao_manager_user()
+            wizard = (
+                self.with_user(manager)
+                .with_company(company)
+                .create({"provider_id": provider.id, "last_count": count})
+            )
+            try:
+                with self.env.cr.savepoint():
+                    wizard.action_check_after_restore()
+            except UserError as err:  # unreachable, refused: said, and the others checked
+                report.append((company.name, provider.name, [("not_checked", str(err), 0, 0)]))
+                continue
+            report.append(
+                (
+                    company.name,
+                    provider.name,
+                    [
+                        (line.kind, line.number, line.odoo_total, line.platform_total)
+                        for line in wizard.line_ids
+                    ],
+                )
+            )
+        return report
 
 
 class TaxGatewayReconcileLine(models.TransientModel):
