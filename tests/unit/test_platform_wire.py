@@ -363,7 +363,8 @@ def test_diagnostics_report_every_step(sandbox):
 
     report = diagnose(make_client(sandbox))
     assert report["ok"], report
-    assert [s["step"] for s in report["steps"]] == ["dns", "tcp", "tls", "auth", "call"]
+    assert [s["step"] for s in report["steps"]] == ["dns", "tcp", "tls", "auth", "clock", "call"]
+    assert abs(report["clock_offset"]) <= 2
     assert 800 <= report["cert_days"] <= 825
     assert "token issued by localhost" in report["steps"][3]["detail"]
     bad = diagnose(make_client(sandbox, app_secret="wrong"))
@@ -523,3 +524,27 @@ def test_the_drawer_s_session(sandbox):
     assert client.session_confirm("verify", auth_id=check["auth_id"]) is True
     assert client.session_state() == "ok"
     assert client.issue(make_order()).state == PENDING
+
+
+def test_a_skewed_clock_is_measured_and_refused(sandbox):
+    """The platform's Date header gives the offset; a timestamp more than 5 minutes off its
+    clock is refused (070307, [U]), and Test Connection says why."""
+    from tg_core.diagnostics import diagnose
+
+    client = make_client(sandbox)
+    client.ping()
+    assert abs(client.clock_offset) <= 2
+    sandbox.skew_clock(600)  # the platform's clock is 10 minutes ahead of ours
+    with pytest.raises(PlatformError) as refused:
+        client.ping()
+    assert refused.value.code == "070307" and refused.value.transient
+    assert 598 <= client.clock_offset <= 602
+    report = diagnose(make_client(sandbox))
+    assert not report["ok"]
+    assert report["steps"][-1]["step"] == "clock"
+    assert "behind" in report["steps"][-1]["detail"]
+    assert 598 <= report["clock_offset"] <= 602
+    sandbox.skew_clock(-120)  # 2 minutes: within the window
+    report = diagnose(make_client(sandbox))
+    assert report["ok"], report
+    assert -122 <= report["clock_offset"] <= -118

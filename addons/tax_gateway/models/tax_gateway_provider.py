@@ -13,7 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..tg_core import breaker, diagnostics, money, platform, ratelimit
 from ..tg_core.client import Config, PlatformError, shared_session
-from ..tg_core.diagnostics import diagnose
+from ..tg_core.diagnostics import MAX_CLOCK_SKEW, diagnose
 from ..tg_core.export import pending_xlsx
 from .tax_gateway_encrypted_mixin import get_keyring
 
@@ -34,6 +34,8 @@ WRITE_ONLY_SECRETS = ("app_secret", "client_key_password")
 POLL_PER_JOB = 50  # fapiao a poll job takes (one query of Nuonuo's; more queries elsewhere)
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
+# the heartbeat reads an online platform's clock this often (seconds)
+CLOCK_CHECK_INTERVAL = 3600
 
 _logger = logging.getLogger(__name__)
 
@@ -211,6 +213,16 @@ class TaxGatewayProvider(models.Model):
     offline_since = fields.Datetime(readonly=True, copy=False)
     offline_reason = fields.Char(readonly=True, copy=False)
     last_probe = fields.Datetime(readonly=True, copy=False)
+    clock_offset = fields.Float(
+        string="Clock Offset (s)",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        help="Seconds the platform's clock is ahead of this server's (negative: behind), from "
+        "its answers, read by Test Connection and hourly by the heartbeat. Beyond 5 minutes the "
+        "platform refuses this server's signatures: set the server's time (NTP).",
+    )
+    clock_checked_at = fields.Datetime(string="Clock Checked On", readonly=True, copy=False)
     breaker_window = fields.Integer(
         string="Failure Window (min)", default=10, help="Sliding window of the failure rate."
     )
@@ -863,6 +875,17 @@ class TaxGatewayProvider(models.Model):
     @api.model
     def _cron_heartbeat(self):
         now = fields.Datetime.now()
+        # the clock of every platform online, hourly: a skew stops every signed call
+        stale = now - datetime.timedelta(seconds=CLOCK_CHECK_INTERVAL)
+        for provider in self.search(
+            [
+                ("state", "=", "online"),
+                "|",
+                ("clock_checked_at", "=", False),
+                ("clock_checked_at", "<", stale),
+            ]
+        ):
+            provider._probe()
         for provider in self.search([("state", "=", "offline")]):
             due = provider.last_probe and provider.last_probe + datetime.timedelta(
                 seconds=provider.heartbeat_interval
@@ -900,9 +923,38 @@ class TaxGatewayProvider(models.Model):
         except PlatformError as err:
             _logger.info("probe of %s failed: %s", self.name, err)
             healthy = False
+        self._note_clock(client.clock_offset)
         if healthy and self.state == "offline":
             self._go_online()
         return healthy
+
+    def _note_clock(self, offset):
+        """Keep the platform's clock offset; beyond MAX_CLOCK_SKEW a Fapiao Manager gets an
+        activity (one open at a time)."""
+        self.ensure_one()
+        if offset is None:
+            return
+        # reason: the connector's own reading, written for whichever user or cron asked
+        self.sudo().write({"clock_offset": offset, "clock_checked_at": fields.Datetime.now()})
+        if abs(offset) <= MAX_CLOCK_SKEW:
+            return
+        summary = _("This server's clock is off the tax platform's")
+        if self.activity_ids.filtered(lambda a: a.summary == summary):
+            return
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=_(
+                "Tax platform %(provider)s's clock is %(offset)s s ahead of this server's "
+                "(negative: behind). Beyond %(limit)s s the platform refuses this server's "
+                "signed calls: set the server's time (NTP).",
+                provider=self.name,
+                offset=round(offset),
+                limit=MAX_CLOCK_SKEW,
+            ),
+            user_id=self.company_id._fapiao_manager_user().id,
+            date_deadline=fields.Date.context_today(self),
+        )
 
     def _go_online(self, by_hand=False):
         was = self.offline_since
@@ -1107,6 +1159,7 @@ class TaxGatewayProvider(models.Model):
                 "cert_days_left": report["cert_days"] or 0,
             }
         )
+        self._note_clock(report["clock_offset"])
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -90,6 +90,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
     # the client's delayed ACK hold each keep-alive answer ~40 ms (22 answers/s per client)
     disable_nagle_algorithm = True
 
+    def date_time_string(self, timestamp=None):
+        """The Date header, by the platform's clock."""
+        return super().date_time_string(self.server.now() if timestamp is None else timestamp)
+
     def parse_request(self):
         """The request line and headers of HTTP/1.x. The standard library parses headers with
         the email package, which took 40 % of the sandbox's time per request."""
@@ -267,6 +271,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.headers.get("X-Nuonuo-Sign"),
         ):
             return envelope("070304", "签名校验失败")
+        stamp = q.get("timestamp", "")
+        skew = self.server.max_clock_skew
+        if skew and (
+            not stamp.isdigit() or abs(int(stamp) - self.server.now()) > skew
+        ):  # [U] the platform's window and code; a signed request is not valid for ever
+            return envelope("070307", "timestamp 与平台时间相差过大")
         try:
             payload = json.loads(body.decode("utf-8")) if body else {}
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -320,7 +330,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         platform = self.server.platform
         if path == "/admin/clock":
             platform.clock_offset += float(spec.get("advance", 0))
-            self._send(200, envelope("E0000", "", {"offset": platform.clock_offset}))
+            if "skew" in spec:  # the platform's own clock (its Date header, the timestamp check)
+                self.server.clock_skew = float(spec["skew"])
+            self._send(
+                200,
+                envelope(
+                    "E0000", "", {"offset": platform.clock_offset, "skew": self.server.clock_skew}
+                ),
+            )
             return
         if path == "/admin/drawer":
             try:
@@ -376,8 +393,11 @@ class SandboxServer(ThreadingHTTPServer):
         admin=True,
         hostnames=(),
         public_url=None,
+        max_clock_skew=300,
     ):
         super().__init__(address, SandboxHandler)
+        self.clock_skew = 0.0  # seconds the platform's clock is ahead (set by /admin/clock)
+        self.max_clock_skew = max_clock_skew
         self.admin = admin  # the /admin routes (faults, the buyer's and drawer's side, time)
         self.health = health
         self.token_host = (token_host or "").lower() or None
@@ -407,6 +427,10 @@ class SandboxServer(ThreadingHTTPServer):
         self.socket = self.ssl_context.wrap_socket(
             self.socket, server_side=True, do_handshake_on_connect=False
         )
+
+    def now(self):
+        """The platform's clock: the machine's, moved by the clock skew under test."""
+        return time.time() + self.clock_skew
 
     def _context(self, stem, require_client_cert):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -531,6 +555,12 @@ def main(argv=None):
         help="the address clients reach the sandbox at, in the documents' URLs "
         "(default: https://HOST:PORT)",
     )
+    parser.add_argument(
+        "--max-clock-skew",
+        type=int,
+        default=300,
+        help="seconds a request's timestamp may be off the platform's clock [U] (0: no check)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -549,6 +579,7 @@ def main(argv=None):
         admin=not args.no_admin,
         hostnames=tuple(args.hostname),
         public_url=args.public_url,
+        max_clock_skew=args.max_clock_skew,
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

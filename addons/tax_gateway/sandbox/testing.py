@@ -121,6 +121,11 @@ class SandboxProcess:
         """Move the bureau's clock of red forms forward (the 72 h expiry)."""
         return self._admin("/admin/clock", {"advance": seconds})
 
+    def skew_clock(self, seconds):
+        """Set the platform's own clock ``seconds`` ahead of the machine's (negative: behind):
+        its Date header, and the window it checks signed timestamps against."""
+        return self._admin("/admin/clock", {"skew": seconds})
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()

@@ -14,6 +14,8 @@ implements it over the pooled HTTPS transport below. Every dialect keeps the sam
 """
 
 import concurrent.futures
+import datetime
+import email.utils
 import random
 import ssl
 import threading
@@ -65,6 +67,21 @@ class Config:
     max_document_bytes: int = 20 * 1024 * 1024
     # settings of the dialect (a platform's unpublished codes, etc.): name -> value
     options: dict = field(default_factory=dict)
+
+
+def clock_offset(date_header, previous=None):
+    """Seconds the platform's clock is ahead of ours, from an answer's HTTP Date header (1 s
+    resolution); ``previous`` when the header is missing or unreadable."""
+    if not date_header:
+        return previous
+    try:
+        theirs = email.utils.parsedate_to_datetime(date_header)
+    except (TypeError, ValueError):
+        return previous
+    if theirs.tzinfo is None:
+        return previous
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return round((theirs - now).total_seconds(), 1)
 
 
 class PlatformClient:
@@ -189,6 +206,8 @@ class PlatformClient:
         self.config = config
         self.token = token
         self.on_token = on_token  # persists a new token (the Odoo provider stores it)
+        # seconds the platform's clock is ahead of ours, as its last answer's Date header said
+        self.clock_offset = None
         # request log: fn([(method, seconds, http_status, code), ...]), the calls that ended
         # together (one signed call, or the downloads of one document set)
         self.on_call = on_call
@@ -206,7 +225,7 @@ class PlatformClient:
             # a key with a passphrase is in the session's TLS context (pooled_session)
             kwargs.setdefault("cert", self.config.client_cert)
         try:
-            return self.session.request(method, url, **kwargs)
+            answer = self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as err:
             raise PlatformError("TLS", str(err)) from err
         except requests.exceptions.ConnectTimeout as err:
@@ -217,6 +236,8 @@ class PlatformClient:
             # refused before sending, or reset after: the outcome may be unknown
             sent = "NewConnectionError" not in repr(err)
             raise PlatformError("NETWORK", str(err), transient=True, unknown=sent) from err
+        self.clock_offset = clock_offset(answer.headers.get("Date"), self.clock_offset)
+        return answer
 
     @staticmethod
     def _json(answer):

@@ -13,6 +13,10 @@ from cryptography import x509
 
 from .client import PlatformError
 
+# the platform refuses a signature whose timestamp is this far from its clock (Nuonuo: [U]; 5
+# minutes is the usual window of signed APIs)
+MAX_CLOCK_SKEW = 300
+
 
 def _step(name, fn):
     start = time.perf_counter()
@@ -88,16 +92,42 @@ def diagnose(client):
         client.fetch_token()
         return f"token issued by {urlsplit(config.token_url or config.base_url).hostname}"
 
+    def clock():
+        if client.clock_offset is None:  # a token held: no answer yet to read the time from
+            try:
+                client.ping()
+            except PlatformError:
+                pass  # a refusal's answer carries the platform's time all the same
+        offset = state["clock_offset"] = client.clock_offset
+        if offset is None:
+            return "the platform's answers carry no time"
+        if abs(offset) > MAX_CLOCK_SKEW:
+            side = "behind" if offset > 0 else "ahead of"
+            raise ValueError(
+                f"this server's clock is {abs(offset):.0f} s {side} the platform's (more than "
+                f"{MAX_CLOCK_SKEW} s): the platform refuses its signatures; set the server's "
+                "time (NTP)"
+            )
+        return f"offset {offset:+.0f} s against the platform"
+
     def call():
         return f"signed query answered in {client.ping()} ms"
 
-    for name, fn in (("dns", dns), ("tcp", tcp), ("tls", tls), ("auth", auth), ("call", call)):
+    for name, fn in (
+        ("dns", dns),
+        ("tcp", tcp),
+        ("tls", tls),
+        ("auth", auth),
+        ("clock", clock),
+        ("call", call),
+    ):
         result = _step(name, fn)
         steps.append(result)
         if not result["ok"]:
             break
     return {
-        "ok": all(s["ok"] for s in steps) and len(steps) == 5,
+        "ok": all(s["ok"] for s in steps) and len(steps) == 6,
         "steps": steps,
         "cert_days": state.get("cert_days"),
+        "clock_offset": state.get("clock_offset"),
     }
