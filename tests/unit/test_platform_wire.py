@@ -548,3 +548,56 @@ def test_a_skewed_clock_is_measured_and_refused(sandbox):
     report = diagnose(make_client(sandbox))
     assert report["ok"], report
     assert -122 <= report["clock_offset"] <= -118
+
+
+def test_revocation_is_asked_of_the_ca_by_ocsp_then_crl(sandbox):
+    """The sandbox's certificates name its CA's OCSP responder and CRL, as a public CA's do;
+    a certificate revoked there is said revoked, by OCSP, and by the CRL when OCSP fails."""
+    from tg_core import diagnostics
+
+    def fetch(method, url, body, content_type):
+        headers = {"Content-Type": content_type} if content_type else {}
+        answer = requests.request(
+            method, url, data=body, headers=headers, verify=sandbox.ca, timeout=10
+        )
+        if answer.status_code != 200:
+            raise OSError(f"HTTP {answer.status_code}")
+        return answer.content
+
+    trusted = diagnostics.pem_certificates(open(sandbox.ca, "rb").read())
+    server = diagnostics.server_certificate(make_client(sandbox).config)[1]
+    assert diagnostics.revocation(server, trusted, fetch) == (
+        "good",
+        f"OCSP {sandbox.url}/pki/ocsp",
+    )
+    # the issuer is fetched from the certificate's AIA when not trusted locally
+    assert diagnostics.revocation(server, [], fetch)[0] == "good"
+    sandbox.revoke("server")
+    assert diagnostics.revocation(server, trusted, fetch)[0] == "revoked"
+    sandbox.fault("ocsp", count=1)
+    assert diagnostics.revocation(server, trusted, fetch) == (
+        "revoked",
+        f"CRL {sandbox.url}/pki/ca.crl",
+    )
+    # a CRL or an OCSP answer signed by another key is not believed
+    import datetime as dt
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes as chashes
+    from cryptography.hazmat.primitives.asymmetric import ec as cec
+
+    stranger = cec.generate_private_key(cec.SECP256R1())
+    fake = (
+        cx509.CertificateBuilder()
+        .subject_name(trusted[0].subject)
+        .issuer_name(trusted[0].subject)
+        .public_key(stranger.public_key())
+        .serial_number(1)
+        .not_valid_before(dt.datetime(2020, 1, 1))
+        .not_valid_after(dt.datetime(2040, 1, 1))
+        .sign(stranger, chashes.SHA256())
+    )
+    assert diagnostics.revocation(server, [fake], fetch) == (
+        "unknown",
+        "no OCSP responder or CRL answered",
+    )

@@ -4,6 +4,8 @@ import logging
 import re
 import time
 
+import requests
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config, ormcache
@@ -34,6 +36,8 @@ WRITE_ONLY_SECRETS = ("app_secret", "client_key_password")
 POLL_PER_JOB = 50  # fapiao a poll job takes (one query of Nuonuo's; more queries elsewhere)
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
+# a CRL or an OCSP answer larger than this is not read
+MAX_REVOCATION_BYTES = 10 * 1024 * 1024
 # the heartbeat reads an online platform's clock this often (seconds)
 CLOCK_CHECK_INTERVAL = 3600
 
@@ -1108,41 +1112,97 @@ class TaxGatewayProvider(models.Model):
 
     def _check_certificates(self, now=None):
         """An activity for a Fapiao Manager when a certificate expires within 30 days, another
-        within 7; each once per certificate (a renewed certificate starts over)."""
+        within 7, and one when its CA says it was revoked (OCSP, else the CRL it names); each
+        once per certificate (a renewed certificate starts over)."""
         self.ensure_one()
         now = now or datetime.datetime.now(datetime.timezone.utc)
         raised = set(filter(None, (self.cert_alerts or "").split(",")))
         manager = self.company_id._fapiao_manager_user()
+        trusted, fetch = self._revocation_means()
         for label, cert in self._certificates():
+            alerts = []
+            status, how = diagnostics.revocation(cert, trusted, fetch)
+            if status == "revoked":
+                alerts.append(
+                    (
+                        f"{cert.serial_number:x}:revoked",
+                        _("%(cert)s certificate revoked", cert=label),
+                        _(
+                            "The certificate authority says the %(cert)s certificate of tax "
+                            "platform %(provider)s was revoked (%(how)s). Calls relying on it "
+                            "must not be trusted: replace it.",
+                            cert=label,
+                            provider=self.name,
+                            how=how,
+                        ),
+                    )
+                )
             days = diagnostics.days_left(cert, now)
-            expires = diagnostics.expiry(cert).date()
             limits = [limit for limit in CERT_ALERT_DAYS if days <= limit]
-            if not limits:
-                continue
-            limit = min(limits)
-            key = f"{cert.serial_number:x}:{limit}"
-            if key in raised:
-                continue
-            raised.add(key)
-            summary = _(
-                "%(cert)s certificate expires within %(limit)s days", cert=label, limit=limit
-            )
-            note = _(
-                "The %(cert)s certificate of tax platform %(provider)s expires on %(date)s "
-                "(%(days)s days). Renew it before then, or fapiao can no longer be issued.",
-                cert=label,
-                provider=self.name,
-                date=expires,
-                days=days,
-            )
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=note,
-                user_id=manager.id,
-                date_deadline=fields.Date.context_today(self),
-            )
+            if limits:
+                limit = min(limits)
+                alerts.append(
+                    (
+                        f"{cert.serial_number:x}:{limit}",
+                        _(
+                            "%(cert)s certificate expires within %(limit)s days",
+                            cert=label,
+                            limit=limit,
+                        ),
+                        _(
+                            "The %(cert)s certificate of tax platform %(provider)s expires on "
+                            "%(date)s (%(days)s days). Renew it before then, or fapiao can no "
+                            "longer be issued.",
+                            cert=label,
+                            provider=self.name,
+                            date=diagnostics.expiry(cert).date(),
+                            days=days,
+                        ),
+                    )
+                )
+            for key, summary, note in alerts:
+                if key in raised:
+                    continue
+                raised.add(key)
+                self.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=summary,
+                    note=note,
+                    user_id=manager.id,
+                    date_deadline=fields.Date.context_today(self),
+                )
         self.cert_alerts = ",".join(sorted(raised)) or False
+
+    def _revocation_means(self):
+        """(the CA bundle's certificates, a fetch for OCSP and CRL requests) of this platform."""
+        trusted = []
+        if self.ca_bundle:
+            try:
+                with open(self.ca_bundle, "rb") as handle:
+                    trusted = diagnostics.pem_certificates(handle.read())
+            except (OSError, ValueError) as err:
+                _logger.warning("CA bundle %s of %s unreadable: %s", self.ca_bundle, self.name, err)
+        verify = self.ca_bundle or True
+
+        def fetch(method, url, body, content_type):
+            headers = {"Content-Type": content_type} if content_type else {}
+            try:
+                answer = requests.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    verify=verify,
+                    timeout=(self.connect_timeout or 5, self.read_timeout or 10),
+                    allow_redirects=False,
+                )
+            except requests.RequestException as err:
+                raise OSError(str(err)) from err
+            if answer.status_code != 200 or len(answer.content) > MAX_REVOCATION_BYTES:
+                raise OSError(f"{url}: HTTP {answer.status_code}")
+            return answer.content
+
+        return trusted, fetch
 
     def action_test_connection(self):
         self.ensure_one()

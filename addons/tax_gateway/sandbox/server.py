@@ -31,7 +31,13 @@ HERE = pathlib.Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # sibling modules only: the sandbox imports nothing of tg_core
     sys.path.insert(0, str(HERE))
 
-from pki import ensure_pki  # noqa: E402  pylint: disable=import-error,wrong-import-position
+from pki import (  # noqa: E402  pylint: disable=import-error,wrong-import-position
+    ca_der,
+    crl_der,
+    ensure_pki,
+    ocsp_der,
+    revoke,
+)
 from platform_logic import Platform, envelope  # noqa: E402  pylint: disable=import-error
 from store import Store  # noqa: E402  pylint: disable=import-error
 
@@ -60,6 +66,7 @@ FAULTS = {
     "garbage",
     "bad_signature",
     "expired_cert",
+    "ocsp",  # the CA's OCSP responder answers 503 (a client then reads the CRL)
     "fail_issue",
     "seal_fail",
     "slow_issue",
@@ -177,6 +184,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     "uptime": round(time.monotonic() - self.server.started, 3),
                 },
             )
+        elif path == "/pki/ca.crl":  # the CA's revocation list, as a public CA serves it
+            self._send(200, crl_der(self.server.pki, self.server.data_dir), "application/pkix-crl")
+        elif path == "/pki/ca.der":  # the issuer, for clients that do not hold it (AIA)
+            self._send(200, ca_der(self.server.pki), "application/pkix-cert")
         elif path.startswith("/files/"):
             fault = self.server.take_fault("files")
             if fault:  # the document "moved": to itself, which a careful client still refuses
@@ -204,6 +215,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._access_token(body)
         elif parts.path == SERVICES_PATH and not on_token_host:
             self._services(parse_qs(parts.query), body)
+        elif parts.path == "/pki/ocsp":  # the CA's OCSP responder
+            if self.server.take_fault("ocsp"):
+                self._send(503, b"", "application/ocsp-response")
+                return
+            answer = ocsp_der(self.server.pki, self.server.data_dir, body)
+            self._send(200, answer, "application/ocsp-response")
+        elif parts.path == "/admin/revoke" and self.server.admin:
+            if self.headers.get("X-Sandbox-Admin") != self.server.admin_secret:
+                self._send(403, envelope("E403", "forbidden"))
+                return
+            stem = json.loads(body.decode("utf-8") or "{}").get("cert", "server")
+            serial = revoke(self.server.data_dir, self.server.pki[f"{stem}_pem"])
+            self._send(200, envelope("E0000", "", {"serial": f"{serial:x}"}))
         elif parts.path == "/admin/faults" and self.server.admin:
             self._admin_faults(body)
         elif parts.path in ("/admin/buyer", "/admin/clock", "/admin/drawer") and self.server.admin:
@@ -404,8 +428,12 @@ class SandboxServer(ThreadingHTTPServer):
         self.data_dir = pathlib.Path(data_dir)
         self.verbose = verbose
         self.started = time.monotonic()
-        # the names clients reach it by (a compose service's name) are in its certificate
-        self.pki = ensure_pki(self.data_dir, ("localhost", "127.0.0.1", *hostnames))
+        # the names clients reach it by (a compose service's name) are in its certificate, and
+        # its address, where its CA answers whether a certificate was revoked (CRL, OCSP)
+        reachable = (public_url or f"https://{address[0]}:{self.server_address[1]}").rstrip("/")
+        self.pki = ensure_pki(
+            self.data_dir, ("localhost", "127.0.0.1", *hostnames), revocation_url=reachable
+        )
         self.apps = {app_key: app_secret}
         self.admin_secret = app_secret
         self.store = Store(str(self.data_dir / "sandbox.sqlite3"))
@@ -503,6 +531,8 @@ class SandboxServer(ThreadingHTTPServer):
 def _fault_place(name):
     if name == "expired_cert":
         return "handshake"
+    if name == "ocsp":
+        return "ocsp"
     return "files" if name in FILE_FAULTS else "services"
 
 

@@ -121,6 +121,10 @@ class SandboxProcess:
         """Move the bureau's clock of red forms forward (the 72 h expiry)."""
         return self._admin("/admin/clock", {"advance": seconds})
 
+    def revoke(self, cert="server"):
+        """Revoke one of the sandbox's certificates (server, client, expired) at its CA."""
+        return self._admin("/admin/revoke", {"cert": cert})
+
     def skew_clock(self, seconds):
         """Set the platform's own clock ``seconds`` ahead of the machine's (negative: behind):
         its Date header, and the window it checks signed timestamps against."""

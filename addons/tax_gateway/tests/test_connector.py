@@ -479,6 +479,13 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(fapiao.state, "issued")
 
     def test_rate_limit_is_one_bucket_for_every_client(self):
+        # the bucket lives outside the test's transaction: it starts full here, whatever the
+        # class's other tests took from it
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE tax_gateway_rate_bucket SET tokens = NULL WHERE provider_id = %s",
+                [self.provider.id],
+            )
         self.provider.write({"rate_limit": 0.001, "rate_burst": 2, "max_attempts": 1})
         logs = self.env["tax.gateway.request.log"].sudo()
         sent = logs.search_count([("provider_id", "=", self.provider.id)])
@@ -617,6 +624,24 @@ class TestConnector(FapiaoCommon):
         self.provider._check_certificates(now=diagnostics.expiry(ca) - datetime.timedelta(days=3))
         self.assertIn("Platform signing certificate expires within 7 days", summaries())
         self.assertEqual(self.provider.activity_ids.user_id, self.env.user)
+
+    def test_a_revoked_certificate_alerts_managers_once(self):
+        def summaries():
+            return self.provider.activity_ids.mapped("summary")
+
+        self.provider._check_certificates()
+        self.assertNotIn("Platform server (TLS) certificate revoked", summaries())
+        self.sandbox.revoke("server")
+        try:
+            self.provider._check_certificates()
+            self.assertIn("Platform server (TLS) certificate revoked", summaries())
+            note = self.provider.activity_ids.filtered(lambda a: a.summary.endswith("revoked")).note
+            self.assertIn(f"OCSP {self.sandbox.url}/pki/ocsp", str(note))
+            self.provider._check_certificates()  # the daily cron does not repeat itself
+            self.assertEqual(summaries().count("Platform server (TLS) certificate revoked"), 1)
+        finally:
+            # the class's sandbox serves that certificate to the other tests: reinstated
+            self.sandbox.data_dir.joinpath("revoked.txt").unlink()
 
     def test_test_connection_reports_each_step(self):
         action = self.provider.action_test_connection()

@@ -10,6 +10,11 @@ import time
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from .client import PlatformError
 
@@ -63,6 +68,114 @@ def expiry(cert):
 def days_left(cert, now=None):
     now = now or datetime.datetime.now(datetime.timezone.utc)
     return (expiry(cert) - now).days
+
+
+def pem_certificates(data):
+    """Every certificate of PEM bytes (a CA bundle)."""
+    found = []
+    for block in data.split(b"-----END CERTIFICATE-----")[:-1]:
+        start = block.find(b"-----BEGIN CERTIFICATE-----")
+        if start >= 0:
+            found.append(
+                x509.load_pem_x509_certificate(block[start:] + b"-----END CERTIFICATE-----\n")
+            )
+    return found
+
+
+def _verify(issuer, signature, data, hash_algorithm):
+    key = issuer.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
+    else:
+        key.verify(signature, data, ec.ECDSA(hash_algorithm))
+
+
+def _uris(cert, extension, method=None):
+    try:
+        value = cert.extensions.get_extension_for_class(extension).value
+    except x509.ExtensionNotFound:
+        return []
+    if extension is x509.AuthorityInformationAccess:
+        return [d.access_location.value for d in value if d.access_method == method]
+    return [
+        name.value
+        for point in value
+        for name in (point.full_name or [])
+        if isinstance(name, x509.UniformResourceIdentifier)
+    ]
+
+
+def _issuer(cert, trusted, fetch):
+    for candidate in trusted:
+        if candidate.subject == cert.issuer:
+            return candidate
+    for url in _uris(
+        cert, x509.AuthorityInformationAccess, AuthorityInformationAccessOID.CA_ISSUERS
+    ):
+        try:
+            body = fetch("GET", url, None, None)
+            candidate = (
+                x509.load_pem_x509_certificate(body)
+                if body.lstrip().startswith(b"-----")
+                else x509.load_der_x509_certificate(body)
+            )
+        except (OSError, ValueError):
+            continue
+        if candidate.subject == cert.issuer:
+            return candidate
+    return None
+
+
+def revocation(cert, trusted, fetch):
+    """Whether ``cert`` was revoked, as its CA says: ("good" | "revoked" | "unknown", how).
+
+    OCSP first (the responder its Authority Information Access names), the CRL it names
+    otherwise or when OCSP does not answer; each answer's signature is checked with the
+    issuer's key (found in ``trusted`` or fetched from the AIA's CA issuers). ``fetch(method,
+    url, body, content_type)`` returns the answer's bytes or raises OSError/ValueError."""
+    issuer = _issuer(cert, trusted, fetch)
+    if issuer is None:
+        return "unknown", "issuer not found"
+    for url in _uris(cert, x509.AuthorityInformationAccess, AuthorityInformationAccessOID.OCSP):
+        request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
+        try:
+            answer = ocsp.load_der_ocsp_response(
+                fetch(
+                    "POST",
+                    url,
+                    request.public_bytes(serialization.Encoding.DER),
+                    "application/ocsp-request",
+                )
+            )
+            if answer.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+                continue
+            _verify(
+                issuer, answer.signature, answer.tbs_response_bytes, answer.signature_hash_algorithm
+            )
+        except (OSError, ValueError, InvalidSignature):
+            continue
+        if answer.serial_number != cert.serial_number:
+            continue
+        status = {
+            ocsp.OCSPCertStatus.GOOD: "good",
+            ocsp.OCSPCertStatus.REVOKED: "revoked",
+        }.get(answer.certificate_status, "unknown")
+        return status, f"OCSP {url}"
+    for url in _uris(cert, x509.CRLDistributionPoints):
+        try:
+            body = fetch("GET", url, None, None)
+            crl = (
+                x509.load_pem_x509_crl(body)
+                if body.lstrip().startswith(b"-----")
+                else x509.load_der_x509_crl(body)
+            )
+        except (OSError, ValueError):
+            continue
+        if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):
+            continue
+        revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        return ("revoked" if revoked is not None else "good"), f"CRL {url}"
+    return "unknown", "no OCSP responder or CRL answered"
 
 
 def diagnose(client):
