@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: set up, create the demo database (three add-ons + demo data, zh_CN loaded), start the
+# make demo: set up, create the demo database (the four add-ons + demo data, zh_CN loaded), start the
 # sandbox tax platform and Odoo on http://localhost:8069. Ctrl-C (or `make stop`) stops what it
 # started, including a private PostgreSQL cluster if it had to start one. Safe to re-run.
 source "$(dirname "$0")/lib.sh"
