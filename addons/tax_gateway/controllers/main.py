@@ -91,7 +91,7 @@ class TaxGatewayPersonalData(http.Controller):
         recent password are checked again here, whoever opens the URL."""
         partner = request.env["res.partner"].browse(partner_id).exists()
         if not partner:
-            return request.not_found()
+            raise request.not_found()
         try:
             name, content = partner._fapiao_personal_data_export()
         except AccessError as err:

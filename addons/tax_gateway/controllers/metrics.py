@@ -23,7 +23,7 @@ class TaxGatewayMetrics(http.Controller):
     def metrics(self, **_kwargs):
         token = config.get("fapiao_metrics_token")
         if not token:
-            return request.not_found()
+            raise request.not_found()
         header = request.httprequest.headers.get("Authorization") or ""
         given = re.match(r"^bearer\s+(\S+)$", header, re.IGNORECASE)
         if not given or not hmac.compare_digest(given.group(1).encode(), str(token).encode()):

@@ -21,3 +21,4 @@ from . import tax_gateway_audit
 from . import base
 from . import tax_gateway_api
 from . import tax_gateway_metrics
+from . import account_move_send

@@ -28,6 +28,14 @@ class AccountMove(models.Model):
         "once its red-letter fapiao is issued.",
     )
     fapiao_count = fields.Integer(compute="_compute_fapiao_count", compute_sudo=True)
+    fapiao_send_waiting_by = fields.Many2one(
+        "res.users",
+        string="Email Waiting for the Fapiao",
+        copy=False,
+        readonly=True,
+        help="Send & Print asked for the fapiao: the invoice's email goes, from this user, once "
+        "its fapiao are issued.",
+    )
     fapiao_state = fields.Selection(
         [
             ("none", "Not Invoiced"),
@@ -439,6 +447,104 @@ class AccountMove(models.Model):
             )
             if len(receivable.move_id) == 2:
                 receivable.reconcile()
+
+    # ------------------------------------------------------ issuing in one step
+    def action_issue_fapiao(self):
+        """开具数电票 on posted invoices (one, or a selection in the list): prepare their fapiao
+        and submit them, Odoo's identity check first when one is above the company's amount."""
+        fapiao = self.env["tax.fapiao"]
+        for move in self:
+            move.action_prepare_fapiao()
+            fapiao |= move.fapiao_ids.filtered(
+                lambda f: f.direction == "blue" and f.state in ("draft", "failed")
+            )
+        if not fapiao:
+            raise UserError(_("These invoices have no fapiao left to issue."))
+        answer = fapiao.action_submit()
+        if isinstance(answer, dict):
+            return answer  # Odoo's identity check first
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": _("Issuing fapiao"),
+                "message": _("%s fapiao submitted to the tax platform.", len(fapiao)),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _fapiao_issue_for_sending(self):
+        """Send & Print's 开具数电票: submit this invoice's fapiao. True when the email must
+        wait for them (some are not issued yet)."""
+        self.ensure_one()
+        self.action_prepare_fapiao()
+        blue = self.fapiao_ids.filtered(
+            lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
+        )
+        drafts = blue.filtered(lambda f: f.state in ("draft", "failed"))
+        if drafts:
+            answer = drafts.action_submit()
+            if isinstance(answer, dict):  # Odoo's identity check: a dialog Send & Print lacks
+                raise UserError(
+                    _(
+                        "The fapiao of %s is above the amount that asks for the password "
+                        "again: issue it from the invoice (开具数电票), then send it.",
+                        self.name,
+                    )
+                )
+        if all(f.state == "issued" for f in blue):
+            return False
+        self.sudo().fapiao_send_waiting_by = self.env.user  # reason: set for the sender
+        self.message_post(
+            body=_("The fapiao are being issued: the invoice is emailed once they are issued.")
+        )
+        return True
+
+    def _fapiao_send_when_issued(self):
+        """A fapiao of these invoices was issued: the invoices whose email waited for their
+        fapiao, and whose fapiao are all issued now, go to Odoo's sending cron."""
+        ready = self.filtered(
+            lambda m: m.fapiao_send_waiting_by
+            and all(
+                f.state == "issued"
+                for f in m._bureau_fapiao().filtered(
+                    lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
+                )
+            )
+        )
+        for move in ready.sudo():  # reason: the sending cron's data, for the user who sent
+            author = move.fapiao_send_waiting_by
+            move.write(
+                {
+                    "sending_data": {
+                        "author_user_id": author.id,
+                        "author_partner_id": author.partner_id.id,
+                    },
+                    "fapiao_send_waiting_by": False,
+                }
+            )
+        if ready:
+            self.env.ref("account.ir_cron_account_move_send")._trigger()
+
+    def _fapiao_pdf_attachments(self):
+        """The archived PDF of this invoice's issued blue fapiao."""
+        issued = self._bureau_fapiao().filtered(
+            lambda f: f.direction == "blue" and f.state == "issued"
+        )
+        if not issued:
+            return self.env["ir.attachment"]
+        return (
+            self.env["ir.attachment"]
+            .sudo()  # reason: the fapiao's archived documents, for the invoice's email
+            .search(
+                [
+                    ("res_model", "=", "tax.fapiao"),
+                    ("res_id", "in", issued.ids),
+                    ("mimetype", "=", "application/pdf"),
+                ]
+            )
+        )
 
     # ----------------------------------------------------------- actions
     def action_prepare_fapiao(self):

@@ -695,6 +695,9 @@ class TaxFapiao(models.Model):
                 "error_retryable": False,
             }
         )
+        # reason: whether the invoice's email waits for this fapiao, for the issuer's job
+        if self.move_id.sudo().fapiao_send_waiting_by:
+            self.move_id.sudo()._fapiao_send_when_issued()
         if paper and any(paper):
             code, paper_number = paper
             self.write({"paper_code": code or False, "paper_number": paper_number or False})

@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 from ..models.tax_gateway_workflow import in_transition
 from .common import FapiaoCommon
@@ -105,6 +105,7 @@ class TestMetrics(FapiaoCommon, HttpCase):
         self.assertEqual(got[("fapiao_issue_success_ratio", company + window)], 0.0)
         self.assertGreaterEqual(got[("fapiao_jobs", (("state", "pending"),))], 1)
 
+    @mute_logger("odoo.addons.tax_gateway.models.tax_gateway_metrics")  # the alert's warning
     def test_an_activity_when_5xx_reach_half_a_percent(self):
         Metrics = self.env["tax.gateway.metrics"].sudo()  # the cron's user
         self.log_calls([200] * 400)
