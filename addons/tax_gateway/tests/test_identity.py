@@ -69,6 +69,23 @@ class TestIdentityCheck(WebClientMixin, FapiaoCommon, HttpCase):
         big.invalidate_recordset()
         self.assertEqual(big.state, "to_issue")
 
+    def test_the_invoice_s_issue_button_asks_for_the_password_above_the_threshold(self):
+        self.company.fapiao_identity_check_amount = 1000.0
+        big = self.make_invoice([(self.product_apple, 100.0, 12.5)])
+        self.authenticate(self.manager.login, self.manager.login)
+        action = self.click(big, "action_issue_fapiao")
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        big.invalidate_recordset()
+        self.assertEqual(big.fapiao_ids.state, "draft")  # prepared, not sent
+        self.answer(action["res_id"], self.manager.login)
+        big.invalidate_recordset()
+        self.assertEqual(big.fapiao_ids.state, "to_issue")
+        small = self.make_invoice([(self.product_apple, 10.0, 12.5)])
+        action = self.click(small, "action_issue_fapiao")  # below: at once
+        self.assertEqual(action["tag"], "display_notification")
+        small.invalidate_recordset()
+        self.assertEqual(small.fapiao_ids.state, "to_issue")
+
     def test_platform_configuration_needs_the_password(self):
         provider = self.env["tax.gateway.provider"].create(
             {"name": "诺诺", "company_id": self.company.id, "base_url": "https://127.0.0.1:1"}

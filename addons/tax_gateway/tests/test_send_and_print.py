@@ -94,6 +94,16 @@ class TestSendAndPrint(FapiaoCommon):
         self.assertFalse(self.sent_mails(move))
         self.assertFalse(move.fapiao_ids)  # not even prepared: the refusal changed nothing
 
+    def test_above_the_identity_check_amount_send_and_print_sends_nothing(self):
+        self.company.fapiao_identity_check_amount = 100.0
+        move = self.make_invoice()
+        with self.assertRaisesRegex(UserError, "asks for the password again"):
+            self.wizard(move, self.issuer).action_send_and_print()
+        self.assertFalse(move.fapiao_ids)
+        self.assertFalse(self.sent_mails(move))
+        # (the invoice's own button goes through fapiao.action_submit: Odoo's identity check
+        # dialog, tested over HTTP in test_identity)
+
     def test_one_click_and_the_list_s_batch_action(self):
         move = self.make_invoice()
         action = move.with_user(self.issuer).action_issue_fapiao()
