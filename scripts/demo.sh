@@ -75,6 +75,9 @@ curl -sf "http://localhost:$HTTP_PORT/web/login" >/dev/null || die "Odoo did not
 cat <<MSG
 
   Odoo:            http://localhost:$HTTP_PORT   (login: admin / password: admin)
+  Users per role (password = login), in zh_CN:
+    北京鲜果批发有限公司 (fruit wholesale):  kaipiao (开票员), caiwu (财务经理), xiaoshou (销售)
+    上海申联汽车销售服务有限公司 (4S dealer): dealer_kaipiao (开票员), dealer_caiwu (财务经理), guwen (销售顾问)
   Sandbox health:  https://127.0.0.1:$SANDBOX_PORT/health   (CA: $SANDBOX_DATA/ca.pem)
   Logs:            $STATE/log/
 

@@ -19,3 +19,8 @@ class ResUsers(models.Model):
                 "company_id": caller.company_id.id or companies[:1].id,
             }
         )
+
+    def _fapiao_demo_lang(self):
+        """Demo: the users of the Chinese companies work in zh_CN when it is installed."""
+        if self.env["res.lang"]._lang_get("zh_CN"):
+            self.write({"lang": "zh_CN", "tz": "Asia/Shanghai"})

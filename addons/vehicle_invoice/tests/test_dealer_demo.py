@@ -42,6 +42,37 @@ class TestDealerDemo(SandboxRequestsMixin, HttpCase):
             len(self.env["vehicle.risk.rule"].search([("company_id", "=", self.dealer.id)])), 3
         )
 
+    def test_a_user_per_role_who_can_log_in(self):
+        """The users `make demo` prints, each with the groups of their role, in zh_CN."""
+        roles = {
+            "vehicle_invoice.demo_user_dealer_sales": ("guwen", "sales_team.group_sale_salesman"),
+            "vehicle_invoice.demo_user_dealer_issuer": (
+                "dealer_kaipiao",
+                "tax_gateway.group_fapiao_issuer",
+            ),
+            "vehicle_invoice.demo_user_dealer_manager": (
+                "dealer_caiwu",
+                "tax_gateway.group_fapiao_manager",
+            ),
+            "tax_gateway.demo_user_issuer": ("kaipiao", "tax_gateway.group_fapiao_issuer"),
+            "tax_gateway.demo_user_manager": ("caiwu", "tax_gateway.group_fapiao_manager"),
+            "fruit_invoice.demo_user_sales": ("xiaoshou", "sales_team.group_sale_salesman"),
+        }
+        for xmlid, (login, group) in roles.items():
+            user = self.env.ref(xmlid)
+            self.assertEqual(user.login, login)
+            self.assertTrue(user.has_group(group), xmlid)
+            self.assertEqual(user.lang, "zh_CN")
+            self.authenticate(login, login)
+        self.assertFalse(
+            self.env.ref("vehicle_invoice.demo_user_dealer_sales").has_group(
+                "tax_gateway.group_fapiao_user"
+            )
+        )
+        self.assertEqual(
+            self.env.ref("vehicle_invoice.demo_user_dealer_issuer").company_id, self.dealer
+        )
+
     def test_tour_from_a_vehicle_sale_to_its_issued_fapiao(self):
         sandbox = SandboxProcess(tempfile.mkdtemp(prefix="fapiao-sandbox-")).start()
         self.addCleanup(sandbox.stop)
