@@ -44,3 +44,30 @@ def test_no_forbidden_word_anywhere(po):
         if not entry.obsolete and any(word in entry.msgstr for word in ANYWHERE)
     ]
     assert not bad, f"{po}: words the glossary forbids: {bad}"
+
+
+GUIDES = sorted(ROOT.glob("addons/*/static/guide/*.html"))
+# Odoo's own words on the way to our menus and buttons (its zh_CN catalogue)
+ODOO_WORDS = {"会计", "配置", "设置", "动作", "发送并打印", "我的资料", "账户安全", "退款通知"}
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+def test_the_zh_guides_use_the_glossary_and_the_real_menu_names(guide):
+    """A guide names the menus and buttons as the zh_CN client shows them: every step of a
+    path it prints is one of our translations (or one of Odoo's own words)."""
+    import re
+
+    text = guide.read_text(encoding="utf-8")
+    assert not [word for word in ANYWHERE if word in text]
+    ours = {
+        entry.msgstr
+        for po in CATALOGUES
+        for entry in polib.pofile(str(po))
+        if entry.msgstr and not entry.obsolete
+    }
+    steps = {
+        step.strip()
+        for path in re.findall(r'<span class="menu">(.*?)</span>', text)
+        for step in path.split("›")
+    }
+    assert steps and steps <= ours | ODOO_WORDS, steps - ours - ODOO_WORDS

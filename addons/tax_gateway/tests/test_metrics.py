@@ -127,3 +127,9 @@ class TestMetrics(FapiaoCommon, HttpCase):
         )
         Metrics._cron_alert_5xx()
         self.assertFalse(self.provider.activity_ids)
+
+    def test_the_zh_guides_are_served_from_the_menu(self):
+        for xmlid in ("tax_gateway.action_guide_finance", "tax_gateway.action_guide_it"):
+            answer = self.url_open(self.env.ref(xmlid).url)
+            self.assertEqual(answer.status_code, 200, xmlid)
+            self.assertIn("数电票", answer.text)
