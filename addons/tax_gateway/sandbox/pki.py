@@ -109,6 +109,14 @@ def _crl_url_of(path):
     return points[0].full_name[0].value
 
 
+def _write_atomic(path, data):
+    """Write ``data`` to ``path`` whole or not at all: a client waiting for the file never
+    reads half of it."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
 def _names_of(path):
     """The DNS names and IP addresses a certificate is for."""
     cert = x509.load_pem_x509_certificate(path.read_bytes())
@@ -169,7 +177,7 @@ def ensure_pki(data_dir, hostnames=("localhost", "127.0.0.1"), revocation_url=No
             ca=True,
         )
         _write_key(paths["ca.key"], ca_key)
-        paths["ca.pem"].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+        _write_atomic(paths["ca.pem"], ca_cert.public_bytes(serialization.Encoding.PEM))
     ca_key = serialization.load_pem_private_key(paths["ca.key"].read_bytes(), None)
     ca_cert = x509.load_pem_x509_certificate(paths["ca.pem"].read_bytes())
     crl_url = f"{revocation_url}/pki/ca.crl" if revocation_url else None

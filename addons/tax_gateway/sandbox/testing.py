@@ -84,7 +84,10 @@ class SandboxProcess:
         needed; the platform has no health route)."""
         if not pathlib.Path(self.ca).exists():
             return False
-        context = ssl.create_default_context(cafile=self.ca)
+        try:
+            context = ssl.create_default_context(cafile=self.ca)
+        except ssl.SSLError:
+            return False  # the CA file is being written: not yet
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as raw:
                 with context.wrap_socket(raw, server_hostname="127.0.0.1"):
