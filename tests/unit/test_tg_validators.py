@@ -113,3 +113,12 @@ def test_other_identity_documents_are_checked_for_their_shape_only():
 def test_non_ascii_digits_are_refused_where_the_bureau_needs_ascii(validator, value):
     with pytest.raises(FapiaoError):
         validator(value)
+
+
+def test_network_allow_lists():
+    assert v.network_entries("10.0.0.0/8, 192.168.1.20 ::1") == (
+        ["10.0.0.0/8", "192.168.1.20", "::1"],
+        None,
+    )
+    assert v.network_entries("10.0.0.0/8,example.com")[1] == "example.com"
+    assert v.network_entries(False) == ([], None)

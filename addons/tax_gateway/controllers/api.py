@@ -189,27 +189,43 @@ class FapiaoApi(http.Controller):
     def _not_found(self, what, record_id):
         raise ApiError(404, "not_found", f"api_{what}_not_found", id=record_id)
 
-    def _fapiao(self, env, fapiao_id):
-        fapiao = env["tax.fapiao"].browse(fapiao_id).exists()
+    def _visible(self, env, model, record_id, what, valid=bool):
+        """The record the key's user may read, else 404 (another company's record does not
+        exist for this user); then the address check of its company."""
+        record = env[model].browse(record_id).exists()
         try:
-            fapiao.check_access("read")
+            record.check_access("read")
         except AccessError:
-            fapiao = env["tax.fapiao"]
-        if not fapiao:
-            self._not_found("fapiao", fapiao_id)
-        request._fapiao_api_record = fapiao
-        self._check_address(env, fapiao.company_id)
-        return fapiao
+            record = env[model]
+        if not record or not valid(record):
+            self._not_found(what, record_id)
+        request._fapiao_api_record = record
+        self._check_address(env, record.company_id)
+        return record
+
+    def _fapiao(self, env, fapiao_id):
+        return self._visible(env, "tax.fapiao", fapiao_id, "fapiao")
 
     # ------------------------------------------------------------------ representation
-    def _fapiao_json(self, fapiao):
-        documents = {
-            name.rsplit(".", 1)[-1]
-            for name in fapiao.env["ir.attachment"]
-            .sudo()  # reason: the fapiao was read with the user's rights; its files' names
-            .search([("res_model", "=", "tax.fapiao"), ("res_id", "=", fapiao.id)])
-            .mapped("name")
-        }
+    def _documents(self, fapiao):
+        """{fapiao id: archived document types}, in one query for a page of fapiao."""
+        found = {}
+        attachments = (
+            fapiao.env["ir.attachment"]
+            .sudo()  # reason: the fapiao were read with the user's rights; their files' names
+            .search_read(
+                [("res_model", "=", "tax.fapiao"), ("res_id", "in", fapiao.ids)],
+                ["res_id", "name"],
+            )
+        )
+        for attachment in attachments:
+            found.setdefault(attachment["res_id"], set()).add(attachment["name"].rsplit(".", 1)[-1])
+        return found
+
+    def _fapiao_json(self, fapiao, documents=None):
+        if documents is None:
+            documents = self._documents(fapiao)
+        documents = documents.get(fapiao.id, set())
         return {
             "id": fapiao.id,
             "invoice_id": fapiao.move_id.id or None,
@@ -271,15 +287,13 @@ class FapiaoApi(http.Controller):
             kind = api.issue_body(
                 api.body_json(request.httprequest.get_data()), [k for k, _l in FAPIAO_KINDS]
             )
-            move = env["account.move"].browse(invoice_id).exists()
-            try:
-                move.check_access("read")
-            except AccessError:
-                move = env["account.move"]
-            if not move or move.move_type not in move._fapiao_move_types():
-                self._not_found("invoice", invoice_id)
-            request._fapiao_api_record = move
-            self._check_address(env, move.company_id)
+            move = self._visible(
+                env,
+                "account.move",
+                invoice_id,
+                "invoice",
+                valid=lambda m: m.move_type in m._fapiao_move_types(),
+            )
             move.action_prepare_fapiao()
             live = move.fapiao_ids.filtered(
                 lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
@@ -331,10 +345,11 @@ class FapiaoApi(http.Controller):
                 domain, limit=limit, offset=offset, order="write_date desc, id desc"
             )
             following = offset + len(found)
+            documents = self._documents(found)
             return (
                 200,
                 {
-                    "items": [self._fapiao_json(f) for f in found],
+                    "items": [self._fapiao_json(f, documents) for f in found],
                     "total": total,
                     "next_offset": following if following < total else None,
                 },

@@ -1,9 +1,8 @@
-import ipaddress
-
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import config
 
+from ..tg_core import validators
 from .tax_gateway_guarded_mixin import refuse_without_identity
 
 
@@ -51,11 +50,9 @@ class ResCompany(models.Model):
     @api.constrains("fapiao_api_allowed_ips", "fapiao_api_rate")
     def _check_fapiao_api_settings(self):
         for company in self:
-            for entry in (company.fapiao_api_allowed_ips or "").replace(",", " ").split():
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError as err:
-                    raise ValidationError(_("%s is not an IP address or network.", entry)) from err
+            bad = validators.network_entries(company.fapiao_api_allowed_ips)[1]
+            if bad:
+                raise ValidationError(_("%s is not an IP address or network.", bad))
             if company.fapiao_api_rate < 0:
                 raise ValidationError(_("The API's calls per minute cannot be negative."))
 

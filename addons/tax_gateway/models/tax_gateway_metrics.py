@@ -60,14 +60,15 @@ class TaxGatewayMetrics(models.AbstractModel):
 
     @api.model
     def _certificate_days(self, provider):
-        cached = _certificate_cache.get(provider.id)
+        key = (self.env.cr.dbname, provider.id)  # a process may serve several databases
+        cached = _certificate_cache.get(key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
         now = datetime.datetime.now(datetime.timezone.utc)
         days = {
             str(label): diagnostics.days_left(cert, now) for label, cert in provider._certificates()
         }
-        _certificate_cache[provider.id] = (time.monotonic() + CERTIFICATE_CACHE_SECONDS, days)
+        _certificate_cache[key] = (time.monotonic() + CERTIFICATE_CACHE_SECONDS, days)
         return days
 
     @api.model

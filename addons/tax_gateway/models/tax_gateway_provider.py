@@ -1,5 +1,4 @@
 import datetime
-import ipaddress
 import logging
 import re
 import time
@@ -13,7 +12,7 @@ from odoo.tools import SQL, config, ormcache
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import breaker, diagnostics, money, platform, ratelimit
+from ..tg_core import breaker, diagnostics, money, platform, ratelimit, validators
 from ..tg_core.client import Config, PlatformError, shared_session
 from ..tg_core.diagnostics import MAX_CLOCK_SKEW, diagnose
 from ..tg_core.export import pending_xlsx
@@ -389,11 +388,9 @@ class TaxGatewayProvider(models.Model):
     @api.constrains("callback_allowed_ips")
     def _check_callback_allowed_ips(self):
         for provider in self:
-            for entry in (provider.callback_allowed_ips or "").replace(",", " ").split():
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError as err:
-                    raise ValidationError(_("%s is not an IP address or network.", entry)) from err
+            bad = validators.network_entries(provider.callback_allowed_ips)[1]
+            if bad:
+                raise ValidationError(_("%s is not an IP address or network.", bad))
 
     def _compute_callback_url(self):
         for provider in self:

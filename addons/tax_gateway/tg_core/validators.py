@@ -10,6 +10,7 @@ References (see ../shared/docs/china-einvoice-brief.md §6):
 """
 
 import datetime
+import ipaddress
 import re
 
 from . import FapiaoError
@@ -125,3 +126,15 @@ def validate_tax_code(value):
     if not TAX_CODE_RE.match(code):
         raise FapiaoError("tax_code_invalid", value=value)
     return code
+
+
+def network_entries(text):
+    """The addresses and networks of an allow-list (comma or space separated), and the first
+    entry that is neither (None when all are)."""
+    entries = (text or "").replace(",", " ").split()
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            return entries, entry
+    return entries, None
