@@ -56,7 +56,7 @@ CONF
 
 if psql -d "$DB" -tAc "select 1 from ir_module_module where name='tax_gateway' and state='installed'" 2>/dev/null | grep -q 1; then
   say "Demo database $DB exists: updating the add-ons"
-  odoo -c "$conf" -d "$DB" -u "$ADDONS" --stop-after-init || die "update failed, see $STATE/log/odoo-demo.log"
+  odoo -c "$conf" -d "$DB" -u "$ADDONS" --i18n-overwrite --stop-after-init || die "update failed, see $STATE/log/odoo-demo.log"
 else
   say "Creating demo database $DB (a few minutes the first time)"
   dropdb --if-exists "$DB" 2>/dev/null || true

@@ -71,3 +71,42 @@ def test_the_zh_guides_use_the_glossary_and_the_real_menu_names(guide):
         for step in path.split("›")
     }
     assert steps and steps <= ours | ODOO_WORDS, steps - ours - ODOO_WORDS
+
+
+COMPOUNDS = json.loads((pathlib.Path(__file__).with_name("zh_glossary_never.json")).read_text())[
+    "_fapiao_compounds"
+]
+
+
+def bare_fapiao(msgstr):
+    """The places where msgstr says 发票 on its own (not 蓝字发票, 发票号码 ...)."""
+    import re
+
+    return [
+        match.start()
+        for match in re.finditer("发票", msgstr)
+        if not any(msgstr[: match.start()].endswith(word) for word in COMPOUNDS["before"])
+        and not any(msgstr[match.end() :].startswith(word) for word in COMPOUNDS["after"])
+    ]
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parts[-3])
+def test_the_fapiao_is_never_called_an_invoice(po):
+    """Where our English says fapiao and never invoice or bill, the zh_CN says 数电票: a bare
+    发票 there is Odoo's invoice (发票 / 发票 / 发票 is what a user saw)."""
+    import re
+
+    bad = [
+        f"{entry.msgid!r} -> {entry.msgstr!r}"
+        for entry in polib.pofile(str(po))
+        if not entry.obsolete
+        and re.search(r"fapiao", entry.msgid, re.I)
+        and not re.search(r"invoic|bill", entry.msgid, re.I)
+        and bare_fapiao(entry.msgstr)
+    ]
+    assert not bad, f"{po}: the fapiao rendered as Odoo's 发票: {bad}"
+
+
+def test_bare_fapiao_knows_the_printed_compounds():
+    assert bare_fapiao("红字发票与发票号码") == []
+    assert bare_fapiao("开具发票") == [2]
