@@ -38,6 +38,7 @@
     ],
     "demo": ["demo/tax_gateway_demo.xml"],
     "assets": {
+        "web.assets_backend": ["tax_gateway/static/src/**/*"],
         "web.assets_tests": ["tax_gateway/static/tests/tours/*.js"],
     },
     "installable": True,

@@ -9,3 +9,4 @@ from . import account_move
 from . import stock_lot
 from . import fruit_batch_report
 from . import tax_fapiao
+from . import tax_gateway_demo

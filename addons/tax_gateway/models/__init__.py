@@ -22,3 +22,4 @@ from . import base
 from . import tax_gateway_api
 from . import tax_gateway_metrics
 from . import account_move_send
+from . import tax_gateway_demo

@@ -257,3 +257,62 @@ class TaxGatewayRequestStats(models.Model):
              GROUP BY 2, log.provider_id, log.company_id
             """
         )
+
+    # ------------------------------------------------------------ the dashboard
+    @api.model
+    def get_dashboard_data(self, days=30):
+        """The platform dashboard's figures over the last ``days`` days, for the companies the
+        user works in (the record rules apply): the fapiao issued per day (blue and red) and,
+        per platform, the calls' success and error rates, the p95 latency, the credit line of
+        the month, its state and what waits for it."""
+        self.check_access("read")
+        days = max(1, min(int(days), 366))
+        today = fields.Date.context_today(self)
+        start = today - datetime.timedelta(days=days - 1)
+        dates = [start + datetime.timedelta(days=n) for n in range(days)]
+        index = {date: n for n, date in enumerate(dates)}
+        issued = {"blue": [0] * days, "red": [0] * days}
+        for day, direction, count in self.env["tax.fapiao"]._read_group(
+            [("number", "!=", False), ("issue_date", ">=", start)],
+            ["issue_date:day", "direction"],
+            ["__count"],
+        ):
+            day = day.date() if isinstance(day, datetime.datetime) else day
+            if day in index:
+                issued[direction][index[day]] += count
+        providers = self.env["tax.gateway.provider"].search([])
+        rows = {}
+        for row in self.search([("day", ">=", start)]):
+            rows[(row.provider_id.id, row.day)] = row
+        platforms = []
+        for provider in providers:
+            series = [rows.get((provider.id, date)) for date in dates]
+            platforms.append(
+                {
+                    "id": provider.id,
+                    "name": provider.display_name,
+                    "company": provider.company_id.name,
+                    "state": provider.state,
+                    "state_label": dict(provider._fields["state"]._description_selection(self.env))[
+                        provider.state
+                    ],
+                    "session_state": provider.session_state or False,
+                    "pending": provider.pending_count,
+                    "currency": provider.currency_id.symbol or "",
+                    "credit_total": provider.credit_total,
+                    "credit_used": provider.credit_used,
+                    "credit_available": provider.credit_available,
+                    "credit_checked_at": fields.Datetime.to_string(provider.credit_checked_at)
+                    if provider.credit_checked_at
+                    else False,
+                    "calls": [row.calls if row else 0 for row in series],
+                    "success_rate": [row.success_rate if row else None for row in series],
+                    "error_rate": [row.error_rate if row else None for row in series],
+                    "p95_ms": [round(row.p95_ms, 1) if row else None for row in series],
+                }
+            )
+        return {
+            "days": [fields.Date.to_string(date) for date in dates],
+            "issued": issued,
+            "platforms": platforms,
+        }

@@ -19,11 +19,64 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class SandboxProcess:
-    """The sandbox started as its own process, the way the demo and Odoo tests start it."""
+class SandboxAdmin:
+    """What happens at the bureau, told to a running sandbox through its admin routes: faults,
+    the buyer, the drawer, its clocks, its CA. ``make demo`` plays its working day with it."""
 
     APP_KEY = "sandbox-app-key"
     APP_SECRET = "sandbox-app-secret"
+
+    def __init__(self, url, ca):
+        self._url = url
+        self._ca = ca
+
+    @property
+    def url(self):
+        return self._url
+
+    @property
+    def ca(self):
+        return self._ca
+
+    def _admin(self, path, spec):
+        answer = requests.post(
+            f"{self.url}{path}",
+            json=spec,
+            headers={"X-Sandbox-Admin": self.APP_SECRET},
+            verify=self.ca,
+            timeout=5,
+        )
+        answer.raise_for_status()
+        return answer.json()
+
+    def fault(self, fault, **spec):
+        """Tell the running sandbox to misbehave (see server.FAULTS); "clear" removes all."""
+        return self._admin("/admin/faults", {"fault": fault, **spec})
+
+    def buyer(self, action, **spec):
+        """Play the buyer at the bureau: use_confirm / raise / confirm / deny (red_forms.py)."""
+        return self._admin("/admin/buyer", {"action": action, **spec})
+
+    def drawer(self, action):
+        """The drawer at the bureau: logout, identity_due, scan, sms (the texted code)."""
+        return self._admin("/admin/drawer", {"action": action})["result"]
+
+    def advance_clock(self, seconds):
+        """Move the bureau's clock of red forms forward (the 72 h expiry)."""
+        return self._admin("/admin/clock", {"advance": seconds})
+
+    def revoke(self, cert="server"):
+        """Revoke one of the sandbox's certificates (server, client, expired) at its CA."""
+        return self._admin("/admin/revoke", {"cert": cert})
+
+    def skew_clock(self, seconds):
+        """Set the platform's own clock ``seconds`` ahead of the machine's (negative: behind):
+        its Date header, and the window it checks signed timestamps against."""
+        return self._admin("/admin/clock", {"skew": seconds})
+
+
+class SandboxProcess(SandboxAdmin):
+    """The sandbox started as its own process, the way the demo and Odoo tests start it."""
 
     def __init__(self, data_dir, extra=(), port=None, platform_like=False):
         """``platform_like``: without the sandbox's conveniences (no /health; tokens on
@@ -96,42 +149,6 @@ class SandboxProcess:
             return "--mtls" in self.extra  # it asks for a client certificate: it serves
         except OSError:
             return False
-
-    def _admin(self, path, spec):
-        answer = requests.post(
-            f"{self.url}{path}",
-            json=spec,
-            headers={"X-Sandbox-Admin": self.APP_SECRET},
-            verify=self.ca,
-            timeout=5,
-        )
-        answer.raise_for_status()
-        return answer.json()
-
-    def fault(self, fault, **spec):
-        """Tell the running sandbox to misbehave (see server.FAULTS); "clear" removes all."""
-        return self._admin("/admin/faults", {"fault": fault, **spec})
-
-    def buyer(self, action, **spec):
-        """Play the buyer at the bureau: use_confirm / raise / confirm / deny (red_forms.py)."""
-        return self._admin("/admin/buyer", {"action": action, **spec})
-
-    def drawer(self, action):
-        """The drawer at the bureau: logout, identity_due, scan, sms (the texted code)."""
-        return self._admin("/admin/drawer", {"action": action})["result"]
-
-    def advance_clock(self, seconds):
-        """Move the bureau's clock of red forms forward (the 72 h expiry)."""
-        return self._admin("/admin/clock", {"advance": seconds})
-
-    def revoke(self, cert="server"):
-        """Revoke one of the sandbox's certificates (server, client, expired) at its CA."""
-        return self._admin("/admin/revoke", {"cert": cert})
-
-    def skew_clock(self, seconds):
-        """Set the platform's own clock ``seconds`` ahead of the machine's (negative: behind):
-        its Date header, and the window it checks signed timestamps against."""
-        return self._admin("/admin/clock", {"skew": seconds})
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -21,3 +21,4 @@ from . import test_drawer_session
 from . import test_api
 from . import test_metrics
 from . import test_send_and_print
+from . import test_demo_day

@@ -12,6 +12,8 @@ from odoo.tools.translate import TranslationModuleReader
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from ..models.tax_gateway_demo import pending_jobs, run_queued_jobs  # noqa: F401  (for the tests)
+
 
 class I18nCompleteCase(TransactionCase):
     """Fails when a user-facing term of ``module`` has no zh_CN translation in i18n/zh_CN.po.
@@ -250,62 +252,6 @@ class WebClientMixin:
                 },
             },
         )
-
-
-def run_queued_jobs(env, records, rounds=5):
-    """Run the pending queue.job records of ``records`` the way the job runner does (load,
-    start, perform, done/postpone, store), ignoring their eta. Returns the performed jobs.
-
-    (queue_job's own trap_jobs helper does not import on this Odoo nightly: it needs
-    odoo.tests.common.SETATTR_SOURCES. Running the stored jobs is closer to production anyway.)
-    """
-    from odoo.addons.queue_job.exception import RetryableJobError
-    from odoo.addons.queue_job.job import Job
-
-    performed = []
-    for _round in range(rounds):
-        pending = pending_jobs(env, records)
-        if not pending:
-            break
-        for record in pending:
-            job = Job.load(env, record.uuid)
-            job.set_started()
-            job.store()
-            try:
-                job.perform()
-            except RetryableJobError as err:
-                job.postpone(result=str(err), seconds=0)
-                job.set_pending(reset_retry=False)
-            else:
-                job.set_done()
-            job.store()
-            performed.append(job)
-    return performed
-
-
-def pending_jobs(env, records):
-    """The pending jobs of ``records``; for fapiao, with the poll jobs of their platforms,
-    which fetch the results of all the fapiao of a company."""
-    providers = env["tax.gateway.provider"]
-    if records._name == "tax.fapiao":
-        # reason: the providers of the fapiao's companies, whoever runs the test
-        providers = providers.sudo().search([("company_id", "in", records.sudo().company_id.ids)])
-    return (
-        env["queue.job"]
-        .sudo()  # reason: queue.job records are readable by queue managers only
-        .search(
-            [
-                ("model_name", "in", (records._name, providers._name)),
-                ("state", "in", ("pending", "enqueued")),
-            ],
-            order="id",
-        )
-        .filtered(
-            lambda rec: rec.records & records
-            if rec.model_name == records._name
-            else rec.records & providers
-        )
-    )
 
 
 def queued_methods(env, records):

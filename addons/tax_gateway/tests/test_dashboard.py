@@ -2,9 +2,10 @@
 
 import statistics
 
+from odoo import fields
 from odoo.tests import tagged
 
-from .common import FapiaoCommon
+from .common import FapiaoCommon, new_role_user
 
 
 @tagged("post_install", "-at_install")
@@ -52,3 +53,41 @@ class TestPlatformDashboard(FapiaoCommon):
             .with_user(outsider)
             .search([("provider_id", "=", provider.id)])
         )
+
+    def test_dashboard_figures(self):
+        """What the dashboard draws: per day the fapiao issued and each platform's rates and
+        p95, and its credit line; another company's platform is not shown."""
+        provider = self.env["tax.gateway.provider"].create(
+            {"name": "诺诺", "company_id": self.company.id}
+        )
+        other = self.env["res.company"].create({"name": "其他公司"})
+        self.env["tax.gateway.provider"].create({"name": "百望", "company_id": other.id})
+        self.env["tax.gateway.request.log"].sudo().create(
+            [
+                {
+                    "provider_id": provider.id,
+                    "company_id": self.company.id,
+                    "method": "nuonuo.OpeMplatform.requestBillingNew",
+                    "duration_ms": ms,
+                    "http_status": 200,
+                    "code": code,
+                }
+                for ms, code in ((100.0, "E0000"), (300.0, "E0000"), (200.0, "TIMEOUT"))
+            ]
+        )
+        self.env.flush_all()
+        manager = new_role_user(
+            self.env, "dash_manager", self.company, "tax_gateway.group_fapiao_manager"
+        )
+        stats = self.env["tax.gateway.request.stats"].with_user(manager)
+        data = stats.get_dashboard_data(days=7)
+        self.assertEqual(len(data["days"]), 7)
+        self.assertEqual(data["days"][-1], str(fields.Date.context_today(provider)))
+        self.assertEqual(data["issued"], {"blue": [0] * 7, "red": [0] * 7})
+        (platform,) = (p for p in data["platforms"] if p["id"] == provider.id)
+        self.assertEqual(platform["calls"], [0] * 6 + [3])
+        self.assertEqual(platform["success_rate"][-1], 66.67)
+        self.assertEqual(platform["error_rate"][-1], 33.33)
+        self.assertEqual(platform["success_rate"][:6], [None] * 6)
+        self.assertAlmostEqual(platform["p95_ms"][-1], 290.0)
+        self.assertNotIn("百望", [p["name"] for p in data["platforms"]])

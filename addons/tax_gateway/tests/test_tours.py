@@ -50,3 +50,57 @@ class TestFapiaoTour(FapiaoCommon, HttpCase):
             "tax_gateway_fapiao_issued_zh",
             login=issuer.login,
         )
+
+    def test_a_manager_in_zh_cn_takes_part_of_a_fapiao_back(self):
+        """The 财务经理 of the zh_CN client: issued invoice -> credit note for 40 of the 100
+        apples -> 申请红字发票 -> 提交税局 behind the password -> the red fapiao."""
+        self.start_sandbox()
+        self.env.ref("base.lang_zh_CN").active = True
+        manager = new_role_user(
+            self.env,
+            "tour_caiwu",
+            self.company,
+            "tax_gateway.group_fapiao_manager,account.group_account_manager",
+            lang="zh_CN",
+            email="caiwu@example.com",
+        )
+        move = self.make_invoice()
+        blue = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        blue._submit()
+        run_queued_jobs(self.env, blue)
+        self.assertEqual(blue.state, "issued")
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{move.id}",
+            "tax_gateway_partial_red_letter_zh",
+            login=manager.login,
+        )
+        form = self.env["tax.red.form"].search([("fapiao_id", "=", blue.id)])
+        self.assertEqual((form.state, form.full_reversal), ("applying", False))
+        self.assertEqual(form.create_uid, manager)
+        run_queued_jobs(self.env, form)
+        self.assertEqual(form.state, "issued")
+        self.assertEqual(blue.state, "partially_reversed")
+        self.assertEqual(blue.amount_reversed, 545.0)  # 40 apples at 12.5, with 9 % tax
+        self.assertEqual(form.move_id.state, "posted")
+
+    def test_a_manager_reads_the_platform_dashboard(self):
+        """The dashboard draws its card and four charts from the platform's figures."""
+        self.start_sandbox()
+        move = self.make_invoice()
+        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        fapiao._submit()
+        run_queued_jobs(self.env, fapiao)
+        self.provider.action_refresh_credit_line()
+        self.env.ref("base.lang_zh_CN").active = True
+        manager = new_role_user(
+            self.env,
+            "tour_dashboard",
+            self.company,
+            "tax_gateway.group_fapiao_manager,account.group_account_manager",
+            lang="zh_CN",
+        )
+        self.start_tour(
+            "/odoo/action-tax_gateway.tax_gateway_platform_dashboard_action",
+            "tax_gateway_platform_dashboard",
+            login=manager.login,
+        )

@@ -7,3 +7,4 @@ from . import account_move
 from . import sale_order
 from . import vehicle_risk
 from . import tax_red_form
+from . import tax_gateway_demo

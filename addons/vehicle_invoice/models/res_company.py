@@ -156,46 +156,8 @@ class ResCompany(models.Model):
             }
         )
 
-        def sell(buyer, lines, deliver=None):
-            order = env["sale.order"].create(
-                {
-                    "partner_id": buyer.id,
-                    "company_id": company.id,
-                    "order_line": [
-                        Command.create(
-                            {"product_id": p.id, "product_uom_qty": 1, "price_unit": price}
-                        )
-                        for p, price in lines
-                    ],
-                }
-            )
-            if deliver is None:
-                return order
-            order.action_confirm()
-            picking = order.picking_ids
-            for move in picking.move_ids:
-                if move.product_id.vehicle_ok:
-                    move.move_line_ids.unlink()
-                    env["stock.move.line"].create(
-                        {
-                            "move_id": move.id,
-                            "picking_id": picking.id,
-                            "product_id": move.product_id.id,
-                            "lot_id": deliver.id,
-                            "quantity": 1,
-                            "product_uom_id": move.product_uom.id,
-                            "location_id": move.location_id.id,
-                            "location_dest_id": move.location_dest_id.id,
-                        }
-                    )
-                else:
-                    move.quantity = move.product_uom_qty
-            picking.move_ids.picked = True
-            picking.button_validate()
-            return order
-
         # invoiced: four fapiao prepared (the SUV on a 专票 marked 一车一票), ready to issue
-        invoiced = sell(
+        invoiced = company._vehicle_demo_sell(
             fleet,
             [(tiguan, 238938.05), (mats, 707.96), (film, 2477.88), (plates, 471.70)],
             deliver=lots.filtered(lambda lot: lot.product_id == tiguan)[0],
@@ -204,10 +166,50 @@ class ResCompany(models.Model):
         move.action_post()
         move.action_prepare_fapiao()
         # delivered, to invoice
-        sell(
+        company._vehicle_demo_sell(
             person,
             [(lavida, 101769.91), (recorder, 1061.95), (first_service, 530.97)],
             deliver=lots.filtered(lambda lot: lot.product_id == lavida)[0],
         )
         # a quotation
-        sell(person, [(lavida, 104424.78), (mats, 0.0)])
+        company._vehicle_demo_sell(person, [(lavida, 104424.78), (mats, 0.0)])
+
+    def _vehicle_demo_sell(self, buyer, lines, deliver=None):
+        """Demo: a deal of this company: a quotation, or confirmed and delivered with the car
+        of lot ``deliver``."""
+        company = self.ensure_one()
+        env = self.env
+        order = env["sale.order"].create(
+            {
+                "partner_id": buyer.id,
+                "company_id": company.id,
+                "order_line": [
+                    Command.create({"product_id": p.id, "product_uom_qty": 1, "price_unit": price})
+                    for p, price in lines
+                ],
+            }
+        )
+        if deliver is None:
+            return order
+        order.action_confirm()
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            if move.product_id.vehicle_ok:
+                move.move_line_ids.unlink()
+                env["stock.move.line"].create(
+                    {
+                        "move_id": move.id,
+                        "picking_id": picking.id,
+                        "product_id": move.product_id.id,
+                        "lot_id": deliver.id,
+                        "quantity": 1,
+                        "product_uom_id": move.product_uom.id,
+                        "location_id": move.location_id.id,
+                        "location_dest_id": move.location_dest_id.id,
+                    }
+                )
+            else:
+                move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        return order

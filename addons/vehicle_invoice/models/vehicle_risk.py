@@ -169,7 +169,9 @@ class AccountMove(models.Model):
             limit=1,
             order="id desc",
         )
-        for record in (self, *orders):
+        # reason: the lock is the risk review's state, set by the issuer who hit the rule on
+        # the orders of the invoice, which a 开票员 without sales rights may not edit
+        for record in (self, *(order.sudo() for order in orders)):
             record.write({"vehicle_risk_state": "locked", "vehicle_risk_reasons": reasons})
             record.activity_schedule(
                 "mail.mail_activity_data_todo",
