@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ProductCategory(models.Model):
@@ -31,3 +31,24 @@ class ProductTemplate(models.Model):
     def _get_tax_classification(self):
         self.ensure_one()
         return self.tax_classification_id or self.categ_id._get_tax_classification()
+
+
+class UomUom(models.Model):
+    _inherit = "uom.uom"
+
+    fapiao_name = fields.Char(
+        string="Unit on Fapiao",
+        help="单位 as printed on the fapiao; empty: the unit's Chinese name. Odoo's Chinese "
+        "name of some units reads oddly there (Units: 单位), hence 个 for it.",
+    )
+
+    @api.model
+    def _fapiao_default_names(self):
+        """Units print as 个 unless a name was set already (at install and each update)."""
+        unit = self.env.ref("uom.product_uom_unit", raise_if_not_found=False)
+        if unit and not unit.fapiao_name:
+            unit.fapiao_name = "个"
+
+    def _fapiao_name(self):
+        self.ensure_one()
+        return self.fapiao_name or self.with_context(lang="zh_CN").name

@@ -135,6 +135,7 @@ class ResCompany(models.Model):
         company._fapiao_demo_provider()
         tax_9 = env["account.chart.template"].with_company(company).ref("l10n_cn_sales_excluded_9")
         codes = env["tax.classification"]
+        kg = env.ref("uom.product_uom_kgm")
         fruit = env["product.category"].create(
             {
                 "name": "水果",
@@ -150,6 +151,8 @@ class ResCompany(models.Model):
                     "company_id": company.id,
                     "taxes_id": [Command.set(tax_9.ids)],
                     "fapiao_spec": spec,
+                    "uom_id": kg.id,
+                    "uom_po_id": kg.id,
                     "tax_classification_id": codes.search([("code", "=", code)]).id,
                 }
                 for name, price, spec, code in (

@@ -131,7 +131,10 @@ class TaxFapiaoLine(models.Model):
             "name": (product.name if product else move_line.name or "")[:90],
             "tax_code_id": code.id if code else False,
             "spec": product.fapiao_spec or False if product else False,
-            "uom_name": move_line.product_uom_id.name or False,
+            # the unit as the fapiao prints it, in Chinese whoever prepares it (kg, 个, 辆)
+            "uom_name": move_line.product_uom_id._fapiao_name()
+            if move_line.product_uom_id
+            else False,
             "quantity": float(quantity) if quantity else 0.0,
             "unit_price": float(unit_price) if unit_price is not None else 0.0,
             "amount": float(amount),

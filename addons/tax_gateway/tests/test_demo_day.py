@@ -78,8 +78,9 @@ class TestDemoWorkingDay(SandboxRequestsMixin, TransactionCase):
         self.assertEqual(red.state, "issued")
         self.assertEqual(red.move_id.state, "posted")
         self.assertLess(blue.amount_reversed, blue.amount_total)
-        # the credit line used this month, as the platform says
-        self.assertGreater(provider.credit_used, 0)
+        # the credit line used this month, as the platform says at the end of the day (it
+        # counts the 专票 issued after the outage's 普票, at least)
+        self.assertGreaterEqual(provider.credit_used, person.amount_untaxed + blue.amount_untaxed)
         if "fruit_invoice" in self.env.registry._init_modules:
             # a form the buyer raised at the bureau waits for our answer
             waiting = self.env["tax.red.form"].search(

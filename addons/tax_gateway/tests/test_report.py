@@ -37,7 +37,11 @@ class TestFapiaoReport(FapiaoCommon, HttpCase):
 
     def test_preview_prints_chinese_and_exact_amounts(self):
         move = self.make_invoice([(self.product_apple, 100.0, 12.5)])
-        fapiao = self.env["tax.fapiao"].browse(move.action_prepare_fapiao()["res_id"])
+        # prepared from the English client, the unit prints in Chinese, as on a fapiao
+        prepared = move.with_context(lang="en_US").action_prepare_fapiao()
+        fapiao = self.env["tax.fapiao"].browse(prepared["res_id"])
+        self.assertEqual(move.invoice_line_ids.product_uom_id, self.env.ref("uom.product_uom_unit"))
+        self.assertEqual(fapiao.line_ids.uom_name, "个")
         text = self.render(fapiao)
         for expected in (
             "电子发票（增值税专用发票）",

@@ -111,8 +111,8 @@ export class PlatformDashboard extends Component {
             data: {
                 labels,
                 datasets: [
-                    { label: _t("Blue"), data: data.issued.blue, backgroundColor: BLUE },
-                    { label: _t("Red"), data: data.issued.red, backgroundColor: RED },
+                    { label: _t("Blue Fapiao"), data: data.issued.blue, backgroundColor: BLUE },
+                    { label: _t("Red Fapiao"), data: data.issued.red, backgroundColor: RED },
                 ],
             },
             options: {
