@@ -64,3 +64,43 @@ def test_a_cut_tail_is_found_by_the_stored_head():
         "entries at the end of the chain were removed",
     )
     assert audit.verify(entries, keys=keys, head=(3, "tampered"))[0] == 3
+
+
+def numbered_chain(count, key=None):
+    entries, prev = [], audit.GENESIS
+    for sequence in range(1, count + 1):
+        content = {"n": sequence}
+        stored = audit.entry_hash(prev, content, key, "k1" if key else None)
+        entries.append((sequence, prev, stored, content))
+        prev = stored
+    return entries
+
+
+def test_a_chain_continues_from_a_verified_entry():
+    key = b"k" * 32
+    entries = numbered_chain(6, key=key)
+    sequence, _prev, entry_hash, _content = entries[2]
+    # the rest of the chain, from the third entry's hash
+    assert audit.verify(entries[3:], entry_hash, keys={"k1": key}, start=sequence) is None
+    # the entry right after the verified one is missing: found
+    assert audit.verify(entries[4:], entry_hash, keys={"k1": key}, start=sequence) == (
+        entries[4][0],
+        "missing entry before this one",
+    )
+    # after a keyed entry, an unkeyed one is refused
+    forged = entries[3]
+    unkeyed = (forged[0], forged[1], audit.entry_hash(forged[1], forged[3]), forged[3])
+    assert audit.verify([unkeyed], entry_hash, keys={"k1": key}, start=sequence) == (
+        forged[0],
+        "not signed with the audit key",
+    )
+
+
+def test_a_verification_seal_is_keyed():
+    key = b"k" * 32
+    mac = audit.checkpoint_mac(7, "h1:k1:abc", key, "k1")
+    assert audit.checkpoint_holds(7, "h1:k1:abc", mac, {"k1": key})
+    assert not audit.checkpoint_holds(8, "h1:k1:abc", mac, {"k1": key})  # moved forward
+    assert not audit.checkpoint_holds(7, "h1:k1:abd", mac, {"k1": key})
+    assert not audit.checkpoint_holds(7, "h1:k1:abc", mac, {})  # key not configured
+    assert not audit.checkpoint_holds(7, "h1:k1:abc", "", {"k1": key})

@@ -1,5 +1,6 @@
 import datetime
 import logging
+import random
 
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
@@ -20,6 +21,9 @@ RETENTION_PARAM = "tax_gateway.audit_retention_years"
 MIN_RETENTION_YEARS = 10
 SEAL_LOCK = "SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1 FOR UPDATE"
 SEAL_LOCK_NOWAIT = SEAL_LOCK + " NOWAIT"
+VERIFY_BATCH = 10000  # entries read per query when verifying
+VERIFY_SAMPLE = 1000  # earlier entries spot-checked by each incremental verification
+VERIFY_CHUNK = 200000  # entries per job of the whole chain's verification
 
 
 class TaxGatewayAudit(models.Model):
@@ -168,6 +172,10 @@ class TaxGatewayAudit(models.Model):
                 sequence integer NOT NULL,
                 hash varchar
             );
+            ALTER TABLE tax_gateway_audit_head
+                ADD COLUMN IF NOT EXISTS verified_sequence integer,
+                ADD COLUMN IF NOT EXISTS verified_hash varchar,
+                ADD COLUMN IF NOT EXISTS verified_mac varchar;
             INSERT INTO tax_gateway_audit_head (id, sequence, hash)
             SELECT 1, coalesce(max(sequence), 0),
                    (SELECT hash FROM tax_gateway_audit ORDER BY sequence DESC LIMIT 1)
@@ -201,25 +209,218 @@ class TaxGatewayAudit(models.Model):
         if not transition_running():  # the purge of entries past the retention only
             raise UserError(_("The audit trail is append-only."))
 
+    # columns of an entry's content (``_content``), read by SQL when verifying
+    _CONTENT_SQL = (
+        "SELECT sequence, prev_hash, hash, company_id, user_id, ip_address, action, res_model,"
+        " res_id, amount, sent_digest, received_digest, detail, create_date"
+        " FROM tax_gateway_audit"
+    )
+
     @api.model
-    def _verify_chain(self):
-        """None when every entry is intact, else (sequence, reason) of the first broken one.
-        Entries not linked yet are sealed first."""
+    def _content_row(self, row):
+        """(sequence, prev_hash, hash, content) of a row of _CONTENT_SQL, the content as
+        ``_content`` gives it (what the ORM reads: 0 and False for NULL, whole seconds)."""
+        (sequence, prev_hash, entry_hash, company, user, ip, action, res_model, res_id, amount,
+         sent, received, detail, created) = row  # fmt: skip
+        return (
+            sequence,
+            prev_hash,
+            entry_hash,
+            {
+                "sequence": sequence,
+                "company_id": company or False,
+                "user_id": user or False,
+                "ip_address": ip or "",
+                "action": action,
+                "res_model": res_model or "",
+                "res_id": res_id or 0,
+                "amount": amount or "",
+                "sent_digest": sent or "",
+                "received_digest": received or "",
+                "detail": detail or "",
+                "create_date": fields.Datetime.to_string(created.replace(microsecond=0))
+                if created
+                else False,
+            },
+        )
+
+    @api.model
+    def _entries_between(self, first, last=None, batch=VERIFY_BATCH):
+        """The chained entries from sequence ``first`` (to ``last``), in order, read by SQL in
+        batches (no ORM records: a chain holds millions)."""
+        cr = self.env.cr
+        after = first - 1
+        while True:
+            query = self._CONTENT_SQL + " WHERE sequence > %s"
+            params = [after]
+            if last is not None:
+                query += " AND sequence <= %s"
+                params.append(last)
+            cr.execute(query + " ORDER BY sequence LIMIT %s", [*params, batch])
+            rows = cr.fetchall()
+            for row in rows:
+                yield self._content_row(row)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    @api.model
+    def _verify_chain(self, full=False):
+        """None when the chain holds, else (sequence, reason) of the first broken entry.
+        Entries not linked yet are sealed first.
+
+        Incremental unless ``full``: from the last verification's seal (a keyed checkpoint:
+        whoever writes the database cannot move it), the entries after it, the sealed entry
+        itself with the one before it, and VERIFY_SAMPLE entries picked at random among the
+        earlier ones, each with the one before it; a chain shorter than that is verified
+        whole. The full verification reads every entry from the anchor (a manager runs it
+        as a job: *Verify Whole Chain*). A chain found whole moves the seal to its head."""
         self._seal()
         self.invalidate_model()  # read what the database holds now, not the cache
-        self.env.cr.execute(
-            "SELECT id FROM tax_gateway_audit WHERE sequence IS NOT NULL ORDER BY sequence"
+        cr = self.env.cr
+        cr.execute(
+            "SELECT sequence, hash, verified_sequence, verified_hash, verified_mac"
+            " FROM tax_gateway_audit_head WHERE id = 1"
         )
-        entries = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        self.env.cr.execute("SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1")
-        head = self.env.cr.fetchone()
+        head_sequence, head_hash, seal_sequence, seal_hash, seal_mac = cr.fetchone()
         ring = self._keyring()
-        return audit.verify(
-            ((e.sequence, e.prev_hash, e.hash, e._content()) for e in entries),
-            self._anchor(),
-            keys=ring.audit_keys() if ring else None,
-            head=tuple(head) if head and head[0] else None,
+        keys = ring.audit_keys() if ring else None
+        head = (head_sequence, head_hash) if head_sequence else None
+        cr.execute("SELECT min(sequence) FROM tax_gateway_audit")
+        first = cr.fetchone()[0]
+        sealed = (
+            not full
+            and seal_sequence
+            and first is not None
+            and seal_sequence - first + 1 > VERIFY_SAMPLE
+            and audit.checkpoint_holds(seal_sequence, seal_hash, seal_mac, keys)
         )
+        if not sealed:
+            broken = audit.verify(
+                self._entries_between(first or 1), self._anchor(), keys=keys, head=head
+            )
+        else:
+            broken = self._verify_sample(first, seal_sequence, keys) or audit.verify(
+                self._entries_between(seal_sequence + 1),
+                seal_hash,
+                keys=keys,
+                head=head,
+                start=seal_sequence,
+            )
+        if broken is None and head:
+            self._seal_verified(head_sequence, head_hash, ring)
+        return broken
+
+    @api.model
+    def _seal_verified(self, sequence, entry_hash, ring):
+        """Record that the chain holds up to ``sequence``: the next verification starts there."""
+        key_id = ring.current_id if ring else None
+        mac = audit.checkpoint_mac(
+            sequence, entry_hash, ring.audit_keys()[key_id] if ring else None, key_id
+        )
+        self.env.cr.execute(
+            "UPDATE tax_gateway_audit_head SET verified_sequence = %s, verified_hash = %s,"
+            " verified_mac = %s WHERE id = 1",
+            [sequence, entry_hash, mac],
+        )
+
+    @api.model
+    def _verify_sample(self, first, sealed, keys):
+        """The sealed entry and VERIFY_SAMPLE random earlier ones, each against the entry
+        before it: an edited, removed or re-hashed entry among them breaks its pair."""
+        earlier = range(first + 1, sealed)
+        picks = {sealed} | set(
+            random.SystemRandom().sample(earlier, min(VERIFY_SAMPLE, len(earlier)))
+        )
+        wanted = sorted(picks | {pick - 1 for pick in picks})
+        self.env.cr.execute(self._CONTENT_SQL + " WHERE sequence = ANY(%s)", [wanted])
+        rows = {row[0]: self._content_row(row) for row in self.env.cr.fetchall()}
+        for sequence in sorted(picks):
+            if sequence not in rows:
+                return sequence, "entry missing from the chain"
+            before = rows.get(sequence - 1)
+            if before is None:
+                return sequence, "missing entry before this one"
+            broken = audit.verify(
+                [before, rows[sequence]], before[1], keys=keys, start=sequence - 2
+            )
+            if broken:
+                return broken
+        return None
+
+    @api.model
+    def action_verify_whole_chain(self):
+        """A manager verifies every entry, from the anchor: a job per VERIFY_CHUNK entries,
+        each named with how far it got; the result comes as a notification."""
+        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
+            raise UserError(_("Only a Fapiao Manager verifies the audit trail."))
+        self._seal()
+        self.env.cr.execute("SELECT min(sequence), max(sequence) FROM tax_gateway_audit")
+        first, last = self.env.cr.fetchone()
+        self._enqueue_verify_chunk((first or 1) - 1, self._anchor(), last or 0)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Verify Whole Chain"),
+                "message": _(
+                    "The %s entries are verified by a job in the background; the result "
+                    "comes as a notification.",
+                    (last or 0) - (first or 1) + 1,
+                ),
+                "type": "info",
+            },
+        }
+
+    def _enqueue_verify_chunk(self, after, anchor, last):
+        # reason: the chain is read whole by the manager who asked, whatever the companies
+        self.with_delay(
+            description=_(
+                "Verify the audit trail: entries %(done)s to %(last)s", done=after + 1, last=last
+            ),
+            identity_key=f"tax_gateway_audit_verify_{after}",
+        )._job_verify_chunk(after, anchor, last)
+
+    @api.model
+    def _job_verify_chunk(self, after, anchor, last):
+        """Verify VERIFY_CHUNK entries after ``after`` (whose hash is ``anchor``), then queue the
+        next chunk, or report the whole chain's result to the manager who asked."""
+        ring = self._keyring()
+        keys = ring.audit_keys() if ring else None
+        end = min(last, after + VERIFY_CHUNK)
+        chunk = list(self._entries_between(after + 1, end))
+        start = after if after else None
+        broken = audit.verify(chunk, anchor, keys=keys, start=start)
+        if broken is None and end < last:
+            self._enqueue_verify_chunk(end, chunk[-1][2] if chunk else anchor, last)
+            return _("Entries %(first)s to %(end)s verified.", first=after + 1, end=end)
+        if broken is None:
+            self.env.cr.execute("SELECT sequence, hash FROM tax_gateway_audit_head WHERE id = 1")
+            head = self.env.cr.fetchone()
+            tail_hash = chunk[-1][2] if chunk else anchor
+            if head and (head[0] < end or (head[0] == end and head[1] != tail_hash)):
+                broken = (end, "the chain's head does not match its last entry")
+            elif chunk:
+                self._seal_verified(end, tail_hash, ring)
+        message = (
+            _("The whole audit trail is intact (%s entries).", last)
+            if broken is None
+            else _(
+                "The audit trail is broken at entry %(sequence)s: %(reason)s.",
+                sequence=broken[0],
+                reason=broken[1],
+            )
+        )
+        self.env.user._bus_send(
+            "simple_notification",
+            {
+                "title": _("Verify Whole Chain"),
+                "message": message,
+                "sticky": broken is not None,
+                "type": "success" if broken is None else "danger",
+            },
+        )
+        return message
 
     @api.model
     def action_verify_chain(self):

@@ -15,8 +15,9 @@ _logger = logging.getLogger(__name__)
 
 
 def pending_jobs(env, records):
-    """The pending jobs of ``records``; for fapiao, with the poll jobs of their platforms,
-    which fetch the results of all the fapiao of a company."""
+    """The pending jobs of ``records`` (of their model's methods when it is empty); for
+    fapiao, with the poll jobs of their platforms, which fetch the results of all the fapiao
+    of a company."""
     providers = env["tax.gateway.provider"]
     if records._name == "tax.fapiao":
         # reason: the providers of the fapiao's companies, whoever runs the jobs
@@ -32,7 +33,8 @@ def pending_jobs(env, records):
             order="id",
         )
         .filtered(
-            lambda rec: rec.records & records
+            # a model's own jobs (on no record) go with an empty ``records``
+            lambda rec: (rec.records & records or not (records or rec.records))
             if rec.model_name == records._name
             else rec.records & providers
         )

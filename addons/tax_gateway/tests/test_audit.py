@@ -1,11 +1,13 @@
 import base64
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from ..models import tax_gateway_audit as audit_model
 from ..models.tax_gateway_workflow import in_transition
-from .common import FapiaoCommon, new_role_user
+from .common import FapiaoCommon, new_role_user, run_queued_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -254,3 +256,106 @@ class TestAuditConcurrency(TransactionCase):
         with registry.cursor() as cr:
             entry = api.Environment(cr, SUPERUSER_ID, {})["tax.gateway.audit"].browse(entry.id)
             self.assertTrue(entry.sequence and entry.hash)
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalVerification(FapiaoCommon):
+    """Verify Chain reads what came since the last verification, the sealed entry and a
+    sample of the earlier ones; the whole chain is verified by a job."""
+
+    def entries(self, count):
+        Audit = self.env["tax.gateway.audit"]
+        for n in range(count):
+            Audit._append(self.company, "bench", detail=f"entry {n}")
+        Audit._seal()
+        return Audit.search([], order="sequence")
+
+    def read_entries(self):
+        """How many entries the chain holds."""
+        self.env.cr.execute("SELECT count(*) FROM tax_gateway_audit")
+        return self.env.cr.fetchone()[0]
+
+    def test_a_verification_starts_from_the_last_one(self):
+        Audit = self.env["tax.gateway.audit"]
+        entries = self.entries(30)
+        with patch.object(audit_model, "VERIFY_SAMPLE", 5):
+            self.assertIsNone(Audit._verify_chain())  # whole: no seal yet
+            self.env.cr.execute("SELECT verified_sequence FROM tax_gateway_audit_head")
+            self.assertEqual(self.env.cr.fetchone()[0], entries[-1].sequence)
+            more = self.entries(3)[-3:]
+            read = []
+            original = type(Audit)._entries_between
+
+            def counting(model, first, last=None, **kw):
+                rows = list(original(model, first, last, **kw))
+                read.extend(rows)
+                return iter(rows)
+
+            with patch.object(type(Audit), "_entries_between", counting):
+                self.assertIsNone(Audit._verify_chain())
+            # the 3 new entries, the sealed one with the one before it, 5 pairs: not all 33
+            self.assertLess(len(read), self.read_entries())
+            self.assertLessEqual({e.sequence for e in more}, {row[0] for row in read})
+            # an entry changed after the seal is found
+            self.env.cr.execute(
+                "UPDATE tax_gateway_audit SET detail = 'x' WHERE id = %s", [more[1].id]
+            )
+            self.assertEqual(Audit._verify_chain(), (more[1].sequence, "content was changed"))
+
+    def test_an_earlier_entry_is_found_by_the_sample_or_the_whole_chain(self):
+        Audit = self.env["tax.gateway.audit"]
+        entries = self.entries(40)
+        self.assertIsNone(Audit._verify_chain())
+        early = entries[5]
+        self.env.cr.execute("UPDATE tax_gateway_audit SET detail = 'x' WHERE id = %s", [early.id])
+        # every earlier entry in the sample: found
+        with patch.object(audit_model, "VERIFY_SAMPLE", 38):
+            self.assertEqual(Audit._verify_chain(), (early.sequence, "content was changed"))
+        # the whole chain, whatever the sample
+        with patch.object(audit_model, "VERIFY_SAMPLE", 2):
+            self.assertEqual(
+                Audit._verify_chain(full=True), (early.sequence, "content was changed")
+            )
+
+    def test_the_seal_cannot_be_moved_by_whoever_writes_the_database(self):
+        Audit = self.env["tax.gateway.audit"]
+        entries = self.entries(30)
+        with patch.object(audit_model, "VERIFY_SAMPLE", 2):
+            self.assertIsNone(Audit._verify_chain())
+            self.entries(10)
+            # edit a new entry, then move the seal past it without the audit key
+            target = Audit.search([], order="sequence desc", limit=1)
+            self.env.cr.execute(
+                "UPDATE tax_gateway_audit SET detail = 'x' WHERE id = %s", [target.id]
+            )
+            self.env.cr.execute(
+                "UPDATE tax_gateway_audit_head SET verified_sequence = %s, verified_hash = %s",
+                [target.sequence, target.hash],
+            )
+            # the seal does not hold: the whole chain is read, the edit found
+            self.assertEqual(Audit._verify_chain(), (target.sequence, "content was changed"))
+        self.assertTrue(entries)
+
+    def test_the_whole_chain_by_jobs_with_their_progress(self):
+        Audit = self.env["tax.gateway.audit"]
+        entries = self.entries(25)
+        manager = new_role_user(
+            self.env, "audit_whole", self.company, "tax_gateway.group_fapiao_manager"
+        )
+        with patch.object(audit_model, "VERIFY_CHUNK", 10):
+            Audit.with_user(manager).action_verify_whole_chain()
+            performed = run_queued_jobs(self.env, Audit, rounds=10)
+        descriptions = [job.description for job in performed]
+        self.assertGreaterEqual(len(performed), 3)  # chunks of 10 entries
+        self.assertTrue(all("entries" in d for d in descriptions), descriptions)
+        self.assertIn("intact", performed[-1].result)
+        self.env.cr.execute("SELECT verified_sequence FROM tax_gateway_audit_head")
+        self.assertGreaterEqual(self.env.cr.fetchone()[0], entries[-1].sequence)
+        # a broken entry: the job reports where
+        self.env.cr.execute(
+            "UPDATE tax_gateway_audit SET detail = 'x' WHERE id = %s", [entries[3].id]
+        )
+        with patch.object(audit_model, "VERIFY_CHUNK", 10):
+            Audit.with_user(manager).action_verify_whole_chain()
+            performed = run_queued_jobs(self.env, Audit, rounds=10)
+        self.assertIn(f"broken at entry {entries[3].sequence}", performed[-1].result)

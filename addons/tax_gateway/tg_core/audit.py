@@ -39,14 +39,16 @@ def entry_hash(prev_hash, content, key=None, key_id=None):
     return f"{KEYED}:{key_id}:{hmac.new(key, message, hashlib.sha256).hexdigest()}"
 
 
-def verify(entries, anchor=GENESIS, keys=None, head=None):
+def verify(entries, anchor=GENESIS, keys=None, head=None, start=None):
     """``entries``: (sequence, prev_hash, hash, content) in sequence order; ``keys``: {key id:
-    HMAC key} of a keyed chain; ``head``: the stored (last sequence, last hash), if any.
+    HMAC key} of a keyed chain; ``head``: the stored (last sequence, last hash), if any;
+    ``start``: the sequence of the entry whose hash is ``anchor`` when the entries continue a
+    chain verified up to there (the next one must be ``start + 1``, keyed if it was).
 
     Returns None when the chain holds, else (sequence, reason) of the first broken entry."""
     expected_prev = anchor
-    expected_seq = None
-    keyed = False
+    expected_seq = None if start is None else start + 1
+    keyed = start is not None and (anchor or "").startswith(f"{KEYED}:")
     for sequence, prev_hash, stored_hash, content in entries:
         if expected_seq is not None and sequence != expected_seq:
             return sequence, "missing entry before this one"
@@ -74,3 +76,26 @@ def verify(entries, anchor=GENESIS, keys=None, head=None):
         if expected_seq is not None and head[1] != expected_prev:
             return last, "the chain's head does not match its last entry"
     return None
+
+
+def checkpoint_mac(sequence, entry_hash, key=None, key_id=None):
+    """The seal of a verification: "verified up to ``sequence``, whose hash is ``entry_hash``",
+    keyed like the chain so that whoever writes the database cannot move it forward."""
+    message = f"verified|{sequence}|{entry_hash}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return f"{KEYED}:{key_id}:{hmac.new(key, message, hashlib.sha256).hexdigest()}"
+
+
+def checkpoint_holds(sequence, entry_hash, mac, keys=None):
+    if not mac:
+        return False
+    if mac.startswith(f"{KEYED}:"):
+        key_id = mac.split(":", 2)[1]
+        key = (keys or {}).get(key_id)
+        if key is None:
+            return False
+        expected = checkpoint_mac(sequence, entry_hash, key, key_id)
+    else:
+        expected = checkpoint_mac(sequence, entry_hash)
+    return hmac.compare_digest(expected, mac)
