@@ -5,7 +5,9 @@
 # BENCH_ONLY=fruit only the wholesaler's T+1 end to end (BENCH_ORDERS paid orders, default 200).
 # BENCH_INVOICES sets the in-Odoo benchmarks' invoices (default 200). Small counts make a smoke
 # run: BENCH_INVOICES=10 BENCH_FAPIAO=20 BENCH_POLLED=10 BENCH_SERIAL_ROUNDS=1 BENCH_DEALS=4
-# BENCH_ORDERS=6 BENCH_HISTORY_SCALE=0.03 BENCH_HISTORY_REPEAT=1 make bench
+# BENCH_ORDERS=6 BENCH_HISTORY_SCALE=0.03 BENCH_HISTORY_REPEAT=1 BENCH_LATENCY_FAPIAO=20 make bench
+# BENCH_ONLY=latency: BENCH_LATENCY_FAPIAO (1000) fapiao on a platform answering in
+# BENCH_LATENCY_MS (150) capped at BENCH_RATE_CAP (20) calls/s.
 # BENCH_ONLY=history: costs over years of history (BENCH_HISTORY_SCALE, default 0.1,1: one year
 # and ten of a busy company; each on a copy of the benchmark database, dropped afterwards).
 source "$(dirname "$0")/lib.sh"
@@ -64,4 +66,9 @@ if [ "${BENCH_ONLY:-history}" = history ]; then
   say "History: the connector's costs on a young company and on ${BENCH_HISTORY_SCALE:-0.1,1} of ten years of history"
   python "$ROOT/bench/history.py" "$db" "$conf" \
     "$ROOT/bench/results/history-$(date +%Y%m%d-%H%M%S).json"
+fi
+if [ "${BENCH_ONLY:-latency}" = latency ]; then
+  say "Latency: ${BENCH_LATENCY_FAPIAO:-1000} fapiao on a platform answering in ${BENCH_LATENCY_MS:-150} ms, capped at ${BENCH_RATE_CAP:-20} calls/s"
+  python "$ROOT/bench/latency.py" "$db" "$conf" \
+    "$ROOT/bench/results/latency-$(date +%Y%m%d-%H%M%S).json"
 fi

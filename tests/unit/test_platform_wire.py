@@ -601,3 +601,39 @@ def test_revocation_is_asked_of_the_ca_by_ocsp_then_crl(sandbox):
         "unknown",
         "no OCSP responder or CRL answered",
     )
+
+
+def test_a_platform_with_latency_and_a_rate_cap(tmp_path):
+    """The sandbox answers after its latency and refuses what exceeds its cap per application
+    key and second (070308 [U], transient: the connector retries later), counting the
+    refusals; the benchmark of real latency reads that count."""
+    proc = SandboxProcess(
+        tmp_path / "capped", extra=["--latency-ms", "100", "--rate-cap", "3"]
+    ).start()
+    try:
+        client = make_client(proc, max_attempts=1)
+        client.fetch_token()
+        start = time.monotonic()
+        client.ping()
+        assert time.monotonic() - start >= 0.1  # at least the platform's answer time
+        outcomes = []
+
+        def call():
+            try:
+                make_client(proc, max_attempts=1).ping()
+                outcomes.append("ok")
+            except PlatformError as err:
+                outcomes.append((err.code, err.transient))
+
+        threads = [threading.Thread(target=call) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        refused = [o for o in outcomes if o != "ok"]
+        assert refused and set(refused) == {("070308", True)}
+        status = proc.fault("status")["result"]
+        assert status["rate_refusals"] == len(refused)
+        assert status["service_calls"] >= 9
+    finally:
+        proc.stop()

@@ -10,6 +10,7 @@ server against DIR/ca.pem. State lives in DIR/sandbox.sqlite3 and survives resta
 
 import argparse
 import base64
+import collections
 import hashlib
 import hmac
 import json
@@ -57,6 +58,9 @@ def signature_ok(app_secret, appkey, senid, nonce, timestamp, body, sign):
 
 VERSION = "0.2.0"
 TOKEN_TTL = 24 * 3600
+# [U] the answer to a call over the platform's rate cap: the sandbox's own code (neither
+# Nuonuo's nor Baiwang's refusal is published); the connector retries it later
+RATE_LIMITED = "070308"
 FAULTS = {
     "latency",
     "timeout",
@@ -253,6 +257,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._send(200, {"access_token": token, "expires_in": TOKEN_TTL})
 
     def _services(self, query, body):
+        if self.server.latency:
+            time.sleep(self.server.latency)
+        if not self.server.take_rate((query.get("appkey") or [""])[0]):
+            self._send(200, envelope(RATE_LIMITED, "调用频率超过限制"))
+            return
         fault = self.server.take_fault("services", self.headers.get("method"))
         if fault:
             mode = fault["fault"]
@@ -392,7 +401,18 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         else:
             self.server.add_fault(spec)
-        self._send(200, envelope("E0000", "", {"pending": self.server.pending_faults()}))
+        self._send(
+            200,
+            envelope(
+                "E0000",
+                "",
+                {
+                    "pending": self.server.pending_faults(),
+                    "service_calls": self.server.service_calls,
+                    "rate_refusals": self.server.rate_refusals,
+                },
+            ),
+        )
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -418,8 +438,19 @@ class SandboxServer(ThreadingHTTPServer):
         hostnames=(),
         public_url=None,
         max_clock_skew=300,
+        latency_ms=0,
+        rate_cap=0,
     ):
         super().__init__(address, SandboxHandler)
+        # a real platform's answer time, and its cap on calls per application key and second
+        # (Baiwang documents 20 calls/s; Nuonuo's cap is not published [U]); calls over the cap
+        # are refused (RATE_LIMITED) and counted
+        self.latency = max(0, latency_ms) / 1000.0
+        self.rate_cap = max(0, rate_cap)
+        self._calls = {}  # appkey -> deque of the last second's call times
+        self._rate_lock = threading.Lock()
+        self.rate_refusals = 0
+        self.service_calls = 0
         self.clock_skew = 0.0  # seconds the platform's clock is ahead (set by /admin/clock)
         self.max_clock_skew = max_clock_skew
         self.admin = admin  # the /admin routes (faults, the buyer's and drawer's side, time)
@@ -455,6 +486,22 @@ class SandboxServer(ThreadingHTTPServer):
         self.socket = self.ssl_context.wrap_socket(
             self.socket, server_side=True, do_handshake_on_connect=False
         )
+
+    def take_rate(self, appkey):
+        """Whether a call of ``appkey`` fits the cap (a sliding second); counts refusals."""
+        with self._rate_lock:
+            self.service_calls += 1
+            if not self.rate_cap:
+                return True
+            now = time.monotonic()
+            window = self._calls.setdefault(appkey, collections.deque())
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+            if len(window) >= self.rate_cap:
+                self.rate_refusals += 1
+                return False
+            window.append(now)
+            return True
 
     def now(self):
         """The platform's clock: the machine's, moved by the clock skew under test."""
@@ -591,6 +638,19 @@ def main(argv=None):
         default=300,
         help="seconds a request's timestamp may be off the platform's clock [U] (0: no check)",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="milliseconds each service call waits before its answer (a real platform: 50-300)",
+    )
+    parser.add_argument(
+        "--rate-cap",
+        type=int,
+        default=0,
+        help="service calls per application key and second; more are refused with "
+        "RATE_LIMITED and counted (0: no cap)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -610,6 +670,8 @@ def main(argv=None):
         hostnames=tuple(args.hostname),
         public_url=args.public_url,
         max_clock_skew=args.max_clock_skew,
+        latency_ms=args.latency_ms,
+        rate_cap=args.rate_cap,
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

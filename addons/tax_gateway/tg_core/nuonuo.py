@@ -47,8 +47,9 @@ from .platform import (
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 OK = "E0000"
 # 070307 [U]: a timestamp too far from the platform's clock (the sandbox's code): retried, and
-# said by Test Connection and the heartbeat's clock check, once this server's time is set
-TRANSIENT_CODES = {"E9999", "070306", "070307"}
+# said by Test Connection and the heartbeat's clock check, once this server's time is set.
+# 070308 [U]: a call over the platform's rate cap (the sandbox's code): retried later
+TRANSIENT_CODES = {"E9999", "070306", "070307", "070308"}
 TOKEN_CODES = {"070101"}
 DUPLICATE = "E9106"
 NOT_FOUND = "E9500"
