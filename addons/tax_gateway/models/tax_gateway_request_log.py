@@ -7,6 +7,8 @@ from odoo.tools import SQL
 
 from ..tg_core import breaker
 
+CHINA = datetime.timezone(datetime.timedelta(hours=8))
+
 # key of the rows waiting in a transaction's pre-commit data
 PENDING_KEY = "tax_gateway.request_log.pending"
 # the columns a row is inserted with (the outcome columns from breaker.call_outcome)
@@ -50,15 +52,16 @@ class TaxGatewayRequestLog(models.Model):
     code = fields.Char(index=True)
 
     def init(self):
-        """The dashboard reads the last days' rows by their day (the statistics view's ``day``,
-        UTC as Odoo stores it): an index on it keeps that read flat however long the log
-        grows."""
+        """The dashboard reads the last days' rows by their China day (the statistics view's
+        ``day``: UTC+8, no daylight saving, an immutable expression): an index on it keeps that
+        read flat however long the log grows."""
         res = super().init()
+        self.env.cr.execute("DROP INDEX IF EXISTS tax_gateway_request_log_utc_day_index")
         tools.create_index(
             self.env.cr,
-            "tax_gateway_request_log_utc_day_index",
+            "tax_gateway_request_log_china_day_index",
             self._table,
-            ["(create_date::date)", "provider_id"],
+            ["((create_date + interval '8 hours')::date)", "provider_id"],
         )
         return res
 
@@ -254,7 +257,7 @@ class TaxGatewayRequestStats(models.Model):
             """
             CREATE VIEW tax_gateway_request_stats AS
             SELECT min(log.id) AS id,
-                   log.create_date::date AS day,
+                   (log.create_date + interval '8 hours')::date AS day,
                    log.provider_id,
                    log.company_id,
                    count(*) AS calls,
@@ -281,15 +284,25 @@ class TaxGatewayRequestStats(models.Model):
         the month, its state and what waits for it."""
         self.check_access("read")
         days = max(1, min(int(days), 366))
-        today = fields.Date.context_today(self)
+        # China days, as the bureau and the platform count them (and the statistics view)
+        today = datetime.datetime.now(CHINA).date()
         start = today - datetime.timedelta(days=days - 1)
+        since = (
+            datetime.datetime.combine(start, datetime.time.min, CHINA)
+            .astimezone(datetime.timezone.utc)
+            .replace(tzinfo=None)
+        )
         dates = [start + datetime.timedelta(days=n) for n in range(days)]
         index = {date: n for n, date in enumerate(dates)}
         issued = {"blue": [0] * days, "red": [0] * days}
-        for day, direction, count in self.env["tax.fapiao"]._read_group(
-            [("number", "!=", False), ("issue_date", ">=", start)],
-            ["issue_date:day", "direction"],
-            ["__count"],
+        for day, direction, count in (
+            self.env["tax.fapiao"]
+            .with_context(tz="Asia/Shanghai")
+            ._read_group(
+                [("number", "!=", False), ("issue_date", ">=", since)],
+                ["issue_date:day", "direction"],
+                ["__count"],
+            )
         ):
             day = day.date() if isinstance(day, datetime.datetime) else day
             if day in index:
