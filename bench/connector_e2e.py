@@ -212,7 +212,9 @@ def prepare(db, conf, sandbox, count):
         return baseline, fapiao.ids, company.id
 
 
-def start_odoo(conf, db, port):
+def start_odoo(conf, db, port, workers=4):
+    """Odoo serving ``db`` with ``workers`` prefork workers and queue_job's runner (the
+    default: 2 for the web clients, 2 for the fapiao channel). Returns (process, log path)."""
     log = open(tempfile.mktemp(prefix="bench-odoo-", suffix=".log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
@@ -224,7 +226,7 @@ def start_odoo(conf, db, port):
             f"--db-filter=^{db}$",
             f"--http-port={port}",
             f"--gevent-port={free_port()}",
-            "--workers=4",  # 2 for the web clients, 2 for the fapiao channel
+            f"--workers={workers}",
             "--max-cron-threads=1",
             "--limit-time-real=600",
             "--load=base,web,queue_job",

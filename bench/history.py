@@ -288,6 +288,9 @@ class History:
             cr.commit()
 
     def logs(self, count, batch=100_000):
+        # the columns the connector writes a call with, in its order
+        from odoo.addons.tax_gateway.models.tax_gateway_request_log import ROW_COLUMNS
+
         cr = self.env.cr
         for first in range(0, count, batch):
             rows = []
@@ -312,18 +315,7 @@ class History:
             copy_rows(
                 cr,
                 "tax_gateway_request_log",
-                (
-                    "provider_id",
-                    "company_id",
-                    "method",
-                    "duration_ms",
-                    "http_status",
-                    "code",
-                    "success",
-                    "platform_failure",
-                    "create_date",
-                    "write_date",
-                ),
+                (*ROW_COLUMNS, "create_date", "write_date"),
                 rows,
             )
             cr.commit()

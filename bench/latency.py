@@ -37,6 +37,7 @@ from connector_e2e import (  # noqa: E402
     db_figures,
     free_port,
     prepare,
+    start_odoo,
     wait_drained,
 )
 from sandbox.testing import SandboxProcess  # noqa: E402
@@ -53,42 +54,6 @@ def channel_conf(conf, capacity):
     with open(path, "w") as handle:
         parser.write(handle)
     return path
-
-
-def start_odoo(conf, db, port, workers):
-    import subprocess
-
-    import requests
-
-    log = open(tempfile.mktemp(prefix="bench-odoo-", suffix=".log"), "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            str(pathlib.Path(sys.executable).with_name("odoo")),
-            "-c",
-            conf,
-            "-d",
-            db,
-            f"--db-filter=^{db}$",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            f"--workers={workers}",
-            "--max-cron-threads=1",
-            "--limit-time-real=600",
-            "--load=base,web,queue_job",
-            "--log-level=warn",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(120):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/web/login", timeout=10).ok:
-                return proc, log.name
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError(f"Odoo did not start, see {log.name}")
 
 
 def submit_all(db, ids, rate_limit):
