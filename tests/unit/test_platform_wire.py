@@ -1,4 +1,7 @@
-"""The client (tg_core.client) against the sandbox platform process, over HTTPS."""
+"""The Nuonuo client against the sandbox platform process, over HTTPS: what is Nuonuo's own.
+
+The promises every dialect keeps (no duplicates under faults, adoption, restarts) are in
+test_dialect_wire.py."""
 
 import dataclasses
 import threading
@@ -183,58 +186,6 @@ def test_request_log_hook_gets_each_call_and_downloads_together(sandbox):
     assert all(seconds > 0 for _m, seconds, _s, _c in batches[0])
 
 
-def test_same_business_key_is_adopted_not_reissued(sandbox):
-    client = make_client(sandbox)
-    order = make_order()
-    first = client.issue(order)
-    again = client.issue(order)
-    assert again.adopted and again.serial == first.serial
-    assert issued_count(sandbox) == 1
-
-
-def test_16_concurrent_submissions_one_number(sandbox):
-    order = make_order()
-    results, errors = [], []
-
-    def submit():
-        try:
-            results.append(make_client(sandbox).issue(order))
-        except PlatformError as err:  # pragma: no cover - reported below
-            errors.append(err)
-
-    threads = [threading.Thread(target=submit) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
-    assert len({r.serial for r in results}) == 1
-    assert issued_count(sandbox) == 1
-
-
-@pytest.mark.parametrize("fault", ["5xx", "reset", "lost_after_commit", "garbage"])
-def test_faults_never_issue_twice(sandbox, fault):
-    client = make_client(sandbox)
-    order = make_order()
-    sandbox.fault(fault, count=1)
-    result = client.issue(order)
-    assert result.serial
-    assert sandbox.fault("status")["result"]["pending"] == []  # the fault did fire
-    assert issued_count(sandbox) == 1
-    assert client.query(order.business_key, order).state == ISSUED
-
-
-def test_read_timeout_then_query_before_resend(sandbox):
-    client = make_client(sandbox, read_timeout=0.5)
-    order = make_order()
-    sandbox.fault("timeout", seconds=1.5, count=1)
-    result = client.issue(order)
-    assert result.serial
-    assert sandbox.fault("status")["result"]["pending"] == []
-    time.sleep(1.5)  # let the slow first request finish on the platform side
-    assert issued_count(sandbox) == 1
-
-
 def test_latency_within_timeout_is_just_slow(sandbox):
     sandbox.fault("latency", seconds=0.3, count=1)
     assert make_client(sandbox).issue(make_order()).state == PENDING
@@ -315,47 +266,6 @@ def test_many_business_keys_in_one_query(sandbox):
     with pytest.raises(ValueError):
         client.query_many({f"TG{i:018d}": None for i in range(51)})
     assert calls == []
-
-
-def test_bad_document_signature_is_detected(sandbox):
-    client = make_client(sandbox)
-    sandbox.fault("bad_signature", count=1)
-    order = make_order()
-    client.issue(order)
-    done = client.query(order.business_key, order)
-    xml = client.download(done.documents["xml"])
-    sig = client.download(done.documents["sig"]).decode()
-    assert not signature.verify_detached(open(sandbox.signing_key, "rb").read(), xml, sig)
-
-
-def test_expired_server_certificate_is_refused(sandbox):
-    sandbox.fault("expired_cert", count=5)
-    client = make_client(sandbox)
-    with pytest.raises(PlatformError) as err:
-        client.ping()
-    assert err.value.code == "TLS"
-
-
-def test_restart_mid_flight_keeps_state(tmp_path):
-    data = tmp_path / "restart"
-    proc = SandboxProcess(data, extra=["--issue-delay", "0.5"]).start()
-    client = make_client(proc)
-    order = make_order()
-    try:
-        issued = client.issue(order)
-        assert client.query(order.business_key).state == PENDING
-    finally:
-        proc.stop()
-    again = SandboxProcess(data, extra=["--issue-delay", "0.5"], port=proc.port).start()
-    try:
-        time.sleep(0.6)
-        client.session.close()  # the old pooled connection died with the process
-        done = client.query(order.business_key, order)
-        assert done.state == ISSUED and done.serial == issued.serial
-        assert client.issue(order).adopted  # still known after the restart
-        assert issued_count(again) == 1
-    finally:
-        again.stop()
 
 
 def test_diagnostics_report_every_step(sandbox):

@@ -59,6 +59,7 @@ WORKFLOW_FIELDS = {
     "number",
     "order_no",
     "platform_serial",
+    "dialect",
     "issue_date",
     "submitted_at",
     "submitted_by_id",
@@ -161,6 +162,14 @@ class TaxFapiao(models.Model):
         "every retry.",
     )
     platform_serial = fields.Char(readonly=True, copy=False)
+    dialect = fields.Selection(
+        selection=lambda self: platform.dialect_choices(),
+        string="Platform",
+        readonly=True,
+        copy=False,
+        help="The tax platform this fapiao was submitted to. It stays with the fapiao: its "
+        "business key means something on that platform only.",
+    )
     issue_date = fields.Datetime(string="Issued On", readonly=True, copy=False, index=True)
     paper_code = fields.Char(
         string="Paper Fapiao Code", readonly=True, copy=False, help="发票代码 of a paper fapiao."
@@ -417,8 +426,10 @@ class TaxFapiao(models.Model):
                 raise UserError(_("Fapiao %s is not a draft.", fapiao.display_name))
             fapiao._check_before_issue()
         self._check_credit_line()
+        Provider = self.env["tax.gateway.provider"]
         for fapiao in self:
             values = {
+                "dialect": fapiao.dialect or Provider._of_company(fapiao.company_id).dialect,
                 "state": "to_issue",
                 "submitted_at": fields.Datetime.now(),
                 "submitted_by_id": self.env.uid,

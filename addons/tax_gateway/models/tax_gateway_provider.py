@@ -31,7 +31,7 @@ RATE_MAX_INLINE_WAIT = 2.0
 # per fapiao issued (its documents downloaded and archived): 15-25 s a job, well within a
 # worker's time limit whatever the backlog
 # fields typed in once and never shown again (stored as <name>_enc)
-WRITE_ONLY_SECRETS = ("app_secret", "client_key_password")
+WRITE_ONLY_SECRETS = ("app_secret", "client_key_password", "api_password")
 POLL_PER_JOB = 50  # fapiao a poll job takes (one query of Nuonuo's; more queries elsewhere)
 # jobs that talk to the platform: held while it is offline, woken in order when it is back
 PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
@@ -50,6 +50,8 @@ HOST_RE = re.compile(
 )
 # the sandbox preset's secret (sandbox/server.py): a sandbox provider without a secret of its own
 SANDBOX_APP_SECRET = "sandbox-app-secret"
+# the platform user of the bundled test platform's Baiwang router (sandbox/server.py)
+SANDBOX_API_USER = ("sandbox-user", "sandbox-password", "sandbox-salt")
 
 
 class TaxGatewayProvider(models.Model):
@@ -92,6 +94,10 @@ class TaxGatewayProvider(models.Model):
         "use_callback",
         "callback_allowed_ips",
         "paper_vehicle_line",
+        "vehicle_type_code",
+        "api_username",
+        "api_password",
+        "api_salt",
         "max_lines",
         "ele_account",
         "extension_number",
@@ -297,6 +303,36 @@ class TaxGatewayProvider(models.Model):
         "published: ask the platform. While it is empty, no paper motor-vehicle fapiao is "
         "sent. (The bundled test platform answers to 'jz'.)",
     )
+    vehicle_type_code = fields.Char(
+        string="Vehicle Fapiao Code",
+        help="Baiwang: the platform's invoiceTypeCode of a 数电 motor-vehicle fapiao (83). It is "
+        "not published: ask the platform. While it is empty, no motor-vehicle fapiao is sent "
+        "through Baiwang. (The bundled test platform answers to '83'.)",
+    )
+    # Baiwang asks its token for a platform user of the application (password grant)
+    api_username = fields.Char(
+        string="Platform User",
+        groups="base.group_system",
+        help="Baiwang: the platform user the application's token is asked for.",
+    )
+    api_password = fields.Char(
+        string="Platform User's Password",
+        compute="_compute_write_only_secrets",
+        inverse="_inverse_write_only_secrets",
+        groups="base.group_system",
+        help="Write-only: stored encrypted with the personal-data key (outside the database), "
+        "never shown again. Empty on the Test Platform: the sandbox's own.",
+    )
+    api_password_set = fields.Boolean(
+        string="Password Set", compute="_compute_write_only_secrets", groups="base.group_system"
+    )
+    api_password_enc = fields.Char(groups="base.group_system", copy=False)
+    api_salt = fields.Char(
+        string="Password Salt",
+        groups="base.group_system",
+        help="Baiwang: the salt the platform gave with the user (the password is sent as "
+        "SHA-256 of password and salt).",
+    )
     max_lines = fields.Integer(
         string="Lines per Fapiao",
         default=2000,
@@ -364,12 +400,31 @@ class TaxGatewayProvider(models.Model):
     def _dialect_options(self):
         """The settings the dialect reads (``Config.options``)."""
         self.ensure_one()
-        return {
+        options = {
             "paper_vehicle_line": self.paper_vehicle_line or "",
+            "vehicle_type_code": self.vehicle_type_code or "",
             "max_lines": self.max_lines or 0,
             "ele_account": self.ele_account or "",
             "extension_number": self.extension_number or "",
         }
+        return options
+
+    def _credential_options(self):
+        """The platform user a password-grant token is asked for (Baiwang): read as superuser
+        like the app secret, for the issuers' jobs."""
+        secret = self.sudo()  # reason: the platform user's fields are group_system only
+        user, password, salt = (
+            secret.api_username,
+            self._decrypt_secret("api_password"),
+            secret.api_salt,
+        )
+        if self.environment == "test":
+            user, password, salt = (
+                user or SANDBOX_API_USER[0],
+                password or SANDBOX_API_USER[1],
+                salt or SANDBOX_API_USER[2],
+            )
+        return {"username": user or "", "password": password or "", "salt": salt or ""}
 
     def _check_request(self, request):
         """Refuse (FapiaoError), before anything is sent, what this platform cannot take."""
@@ -456,20 +511,55 @@ class TaxGatewayProvider(models.Model):
         return providers
 
     def write(self, vals):
+        if "dialect" in vals or "company_id" in vals:
+            self._check_nothing_in_flight(vals)
         if {"company_id", "active"} & set(vals):
             self.env.registry.clear_cache()
         return super().write(vals)
+
+    def _check_nothing_in_flight(self, vals):
+        """A company changes platform only when no fapiao and no red form waits for the one it
+        was sent to: a business key means something on its own platform only."""
+        for provider in self:
+            if (
+                vals.get("dialect", provider.dialect) == provider.dialect
+                and vals.get("company_id", provider.company_id.id) == provider.company_id.id
+            ):
+                continue
+            company = [("company_id", "=", provider.company_id.id)]
+            # reason: counted for every user: the change is refused whoever may see them
+            fapiao = (
+                self.env["tax.fapiao"]
+                .sudo()
+                .search_count(company + [("state", "in", ("to_issue", "waiting_login", "issuing"))])
+            )
+            forms = (
+                self.env["tax.red.form"]
+                .sudo()
+                .search_count(company + [("state", "in", ("applying", "pending", "confirmed"))])
+            )
+            if fapiao or forms:
+                raise UserError(
+                    _(
+                        "%(company)s cannot change its tax platform while %(fapiao)s fapiao and "
+                        "%(forms)s red forms wait for the current one: let them finish (or reset "
+                        "them to draft) first.",
+                        company=provider.company_id.name,
+                        fapiao=fapiao,
+                        forms=forms,
+                    )
+                )
 
     def unlink(self):
         self.env.registry.clear_cache()
         return super().unlink()
 
-    @api.depends("app_secret_enc", "client_key_password_enc")
+    @api.depends("app_secret_enc", "client_key_password_enc", "api_password_enc")
     def _compute_write_only_secrets(self):
         for provider in self:
-            provider.app_secret = provider.client_key_password = False  # shown to no one
-            provider.app_secret_set = bool(provider.app_secret_enc)
-            provider.client_key_password_set = bool(provider.client_key_password_enc)
+            for name in WRITE_ONLY_SECRETS:  # shown to no one
+                provider[name] = False
+                provider[f"{name}_set"] = bool(provider[f"{name}_enc"])
 
     def _inverse_write_only_secrets(self):
         """A secret typed in is stored encrypted; an empty field keeps the one stored."""
@@ -521,7 +611,7 @@ class TaxGatewayProvider(models.Model):
                 max_attempts=max(1, self.max_attempts),
                 document_hosts=where.document_hosts + extra_hosts,
                 max_document_bytes=max(1, self.max_document_mb or 20) * 1024 * 1024,
-                options=self._dialect_options(),
+                options={**self._dialect_options(), **self._credential_options()},
             ),
             token=token,
             # the key's passphrase is in the session: its ciphertext keys it, never the clear

@@ -30,6 +30,14 @@ MESSAGES = {
         "The platform's code for a paper motor-vehicle fapiao (87) is not confirmed: set it on "
         "the platform's form (Paper Vehicle Code) before issuing one."
     ),
+    "vehicle_type_code_unset": _lt(
+        "The platform's code for a motor-vehicle fapiao is not confirmed: set it on the "
+        "platform's form (Vehicle Fapiao Code) before issuing one."
+    ),
+    "kind_not_offered": _lt(
+        "%(platform)s does not issue this kind of fapiao (%(kind)s) through this connector: "
+        "issue it through a platform that does, or on the tax bureau's own site."
+    ),
     "tax_code_invalid": _lt("Tax classification code %(value)s must have 19 digits."),
     "text_not_gbk": _lt(
         "“%(value)s” in the %(field)s cannot be issued: the tax bureau takes only the GBK "

@@ -32,6 +32,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # sibling modules only: the sandbox imports nothing of tg_core
     sys.path.insert(0, str(HERE))
 
+import baiwang  # noqa: E402  pylint: disable=import-error,wrong-import-position
 from pki import (  # noqa: E402  pylint: disable=import-error,wrong-import-position
     ca_der,
     crl_der,
@@ -219,6 +220,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._access_token(body)
         elif parts.path == SERVICES_PATH and not on_token_host:
             self._services(parse_qs(parts.query), body)
+        elif parts.path == baiwang.ROUTER_PATH:  # Baiwang: tokens and services on one router
+            self._baiwang(parts.query, body)
         elif parts.path == "/pki/ocsp":  # the CA's OCSP responder
             if self.server.take_fault("ocsp"):
                 self._send(503, b"", "application/ocsp-response")
@@ -257,18 +260,40 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._send(200, {"access_token": token, "expires_in": TOKEN_TTL})
 
     def _services(self, query, body):
+        appkey = (query.get("appkey") or [""])[0]
+        self._serve(
+            appkey, self.headers.get("method"), lambda: self._dispatch(query, body), envelope
+        )
+
+    def _baiwang(self, query, body):
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        dialect = self.server.baiwang
+        if params.get("method") == "baiwang.oauth.token":
+            self._send(200, dialect.token(params, body))
+            return
+        self._serve(
+            params.get("appKey", ""),
+            params.get("method"),
+            lambda: dialect.dispatch(params, body),
+            baiwang.refused,
+        )
+
+    def _serve(self, appkey, method, answer_of, refusal):
+        """One service call of a dialect: the platform's latency and rate cap, the faults
+        asked for, then the dialect's answer (``answer_of()``); ``refusal(code, message)``
+        words a refusal in the dialect."""
         if self.server.latency:
             time.sleep(self.server.latency)
-        if not self.server.take_rate((query.get("appkey") or [""])[0]):
-            self._send(200, envelope(RATE_LIMITED, "调用频率超过限制"))
+        if not self.server.take_rate(appkey):
+            self._send(200, refusal(RATE_LIMITED, "调用频率超过限制"))
             return
-        fault = self.server.take_fault("services", self.headers.get("method"))
+        fault = self.server.take_fault("services", method)
         if fault:
             mode = fault["fault"]
             if mode in ("latency", "timeout"):
                 time.sleep(float(fault.get("seconds", 1.0)))
             elif mode == "5xx":
-                self._send(503, envelope("E9999", "服务暂不可用"))
+                self._send(503, refusal("E9999", "服务暂不可用"))
                 return
             elif mode == "reset":
                 self._reset_connection()
@@ -276,7 +301,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             elif mode == "garbage":
                 self._send(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
                 return
-        answer = self._dispatch(query, body)
+        answer = answer_of()
         if fault and fault["fault"] == "lost_after_commit":
             self._reset_connection()
             return
@@ -440,6 +465,7 @@ class SandboxServer(ThreadingHTTPServer):
         max_clock_skew=300,
         latency_ms=0,
         rate_cap=0,
+        baiwang_user=None,
     ):
         super().__init__(address, SandboxHandler)
         # a real platform's answer time, and its cap on calls per application key and second
@@ -478,6 +504,7 @@ class SandboxServer(ThreadingHTTPServer):
             documents=documents,
             max_lines=max_lines,
         )
+        self.baiwang = baiwang.Baiwang(self, **(baiwang_user or {}))
         self._faults = []
         self._faults_lock = threading.Lock()
         self.ssl_context = self._context("server", require_client_cert)
@@ -651,6 +678,9 @@ def main(argv=None):
         help="service calls per application key and second; more are refused with "
         "RATE_LIMITED and counted (0: no cap)",
     )
+    parser.add_argument("--baiwang-user", default="sandbox-user")
+    parser.add_argument("--baiwang-password", default="sandbox-password")
+    parser.add_argument("--baiwang-salt", default="sandbox-salt")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     server = SandboxServer(
@@ -672,6 +702,11 @@ def main(argv=None):
         max_clock_skew=args.max_clock_skew,
         latency_ms=args.latency_ms,
         rate_cap=args.rate_cap,
+        baiwang_user={
+            "user": args.baiwang_user,
+            "password": args.baiwang_password,
+            "salt": args.baiwang_salt,
+        },
     )
     print(f"sandbox tax platform on https://{args.host}:{server.server_address[1]}", flush=True)
     print(f"CA certificate: {server.pki['ca_pem']}", flush=True)

@@ -25,6 +25,10 @@ class SandboxAdmin:
 
     APP_KEY = "sandbox-app-key"
     APP_SECRET = "sandbox-app-secret"
+    # the platform user a Baiwang token is asked for (server.py --baiwang-*)
+    BAIWANG_USER = "sandbox-user"
+    BAIWANG_PASSWORD = "sandbox-password"
+    BAIWANG_SALT = "sandbox-salt"
 
     def __init__(self, url, ca):
         self._url = url

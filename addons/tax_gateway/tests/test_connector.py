@@ -14,12 +14,19 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..models import tax_gateway_provider
 from ..models.tax_gateway_workflow import in_transition
 from ..sandbox.testing import free_port
-from ..tg_core import nuonuo
+from ..tg_core import nuonuo, platform
 from ..tg_core.client import Config, PlatformError
-from ..tg_core.nuonuo import NuonuoClient
-from .common import FapiaoCommon, pending_jobs, queued_methods, run_queued_jobs
+from .common import (
+    FapiaoCommon,
+    for_each_dialect,
+    only_for,
+    pending_jobs,
+    queued_methods,
+    run_queued_jobs,
+)
 
 
+@for_each_dialect
 @tagged("post_install", "-at_install")
 class TestConnector(FapiaoCommon):
     @classmethod
@@ -49,14 +56,16 @@ class TestConnector(FapiaoCommon):
 
     def outside_client(self):
         """A client of the same seller that is not Odoo's (another worker, another system)."""
-        return NuonuoClient(
+        provider = self.provider
+        return provider._dialect()(
             Config(
                 base_url=self.sandbox.url,
-                token_url=self.sandbox.token_url,
+                token_url=self.sandbox.token_url if self.dialect == "nuonuo" else "",
                 app_key=self.sandbox.APP_KEY,
                 app_secret=self.sandbox.APP_SECRET,
                 user_tax=self.company.vat,
                 ca_bundle=self.sandbox.ca,
+                options={**provider._dialect_options(), **provider._credential_options()},
             )
         )
 
@@ -92,6 +101,25 @@ class TestConnector(FapiaoCommon):
         downloads = logs.filtered(lambda log: log.method == "download")
         self.assertEqual(len(downloads), 3)
         self.assertTrue(all(downloads.mapped("success")))
+
+    def test_a_company_changes_platform_only_with_nothing_in_flight(self):
+        other = next(name for name, _label in platform.dialect_choices() if name != self.dialect)
+        provider = self.provider.sudo()  # reason: the platform user is a group_system field
+        fapiao = self.submit()
+        self.assertEqual(fapiao.dialect, self.dialect)
+        with self.assertRaisesRegex(UserError, "cannot change its tax platform"):
+            provider.write({"dialect": other})
+        self.run_jobs(fapiao)
+        self.assertEqual(fapiao.state, "issued")
+        # nothing waits any more: the company moves; what it issued stays with its platform
+        provider.write({"dialect": other, "token_url": False})
+        self.assertEqual(fapiao.dialect, self.dialect)
+        moved = self.submit()
+        self.run_jobs(moved)
+        self.assertEqual((moved.state, moved.dialect), ("issued", other))
+        self.assertEqual(self.platform_invoices(moved.order_no), 1)
+        with self.assertRaises(UserError):  # written by the state machine only
+            fapiao.write({"dialect": other})
 
     def test_the_provider_of_a_company_follows_its_changes(self):
         # the provider's id is cached per company (three look-ups in every issuing job)
@@ -188,6 +216,7 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(number.new_value_char, fapiao.number)
         self.assertFalse(fapiao.move_id.is_manually_modified)
 
+    @only_for("nuonuo", reason="Baiwang issues synchronously: nothing is left to poll")
     def test_one_job_when_the_platform_issues_at_once(self):
         # the sandbox issues at once: the submitting job takes the result itself
         fapiao = self.submit()
@@ -238,6 +267,7 @@ class TestConnector(FapiaoCommon):
             ]
         )
 
+    @only_for("nuonuo", reason="Baiwang issues synchronously: nothing is left to poll")
     def test_fapiao_waiting_for_the_platform_are_polled_together(self):
         # a platform that does not issue at once: the results come by polling
         self.provider.query_on_submit = False
@@ -269,6 +299,7 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(self.pdfs(issued), 1)
         self.assertEqual(queued_methods(self.env, fapiao), ["_job_poll_issuing"])
 
+    @only_for("nuonuo", reason="Baiwang issues synchronously: nothing is left to poll")
     def test_a_poll_job_takes_one_page_and_queues_the_next(self):
         self.provider.query_on_submit = False
         fapiao = self.env["tax.fapiao"].concat(*(self.submit() for _i in range(3)))
@@ -288,6 +319,7 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(self.platform_queries() - queries, 2)
         self.assertFalse(pending_jobs(self.env, fapiao))  # nothing left: no poll queued
 
+    @only_for("nuonuo", reason="Baiwang issues synchronously: nothing is left to poll")
     def test_a_result_odoo_refuses_holds_up_no_other_fapiao(self):
         self.provider.query_on_submit = False
         clash, other = self.env["tax.fapiao"].concat(*(self.submit() for _i in range(2)))
@@ -372,7 +404,7 @@ class TestConnector(FapiaoCommon):
         first_key = fapiao.order_no
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "failed")
-        self.assertEqual(fapiao.error_code, "22")
+        self.assertEqual(fapiao.error_code, self.BUREAU_REFUSAL)
         self.assertTrue(fapiao.platform_serial)  # the platform's serial of the failed attempt
         self.assertIn("The platform failed to issue the fapiao", fapiao.error_message)
         self.assertFalse(fapiao.order_no)
@@ -381,6 +413,7 @@ class TestConnector(FapiaoCommon):
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "issued")
 
+    @only_for("nuonuo", reason="a seal failure is not a state of Baiwang's synchronous issue")
     def test_a_fapiao_the_platform_keeps_after_a_seal_failure_cannot_be_edited(self):
         """签章失败 (24): the platform holds the fapiao under its business key and retries
         the same content; an edit would make Odoo's record differ from the platform's."""
@@ -404,6 +437,7 @@ class TestConnector(FapiaoCommon):
         fapiao.remark = "改"
         self.assertEqual(fapiao.remark, "改")
 
+    @only_for("nuonuo", reason="a seal failure is not a state of Baiwang's synchronous issue")
     def test_a_seal_failure_is_issued_again_by_the_platform_under_its_key(self):
         """Issuing again after 签章失败 asks the platform to retry (reInvoice) the fapiao it
         keeps: same business key, same serial, one invoice on the platform, then issued."""
@@ -489,10 +523,10 @@ class TestConnector(FapiaoCommon):
         self.provider.write({"rate_limit": 0.001, "rate_burst": 2, "max_attempts": 1})
         logs = self.env["tax.gateway.request.log"].sudo()
         sent = logs.search_count([("provider_id", "=", self.provider.id)])
-        self.provider._client().credit_line()
-        self.provider._client().credit_line()  # another client (another worker): same bucket
+        self.provider._client().ping()
+        self.provider._client().ping()  # another client (another worker): same bucket
         with self.assertRaises(PlatformError) as refused:
-            self.provider._client().credit_line()
+            self.provider._client().ping()
         self.assertEqual(refused.exception.code, "RATE_LIMITED")
         self.assertTrue(refused.exception.transient)
         # an issuing job waits for its turn: retried later, nothing sent, nothing lost
@@ -677,19 +711,35 @@ class TestConnector(FapiaoCommon):
         self.assertLessEqual(abs(self.provider.clock_offset), 2)
         self.assertEqual(self.provider.state, "online")
 
+    # each dialect's published addresses: production (services, tokens), the platform's
+    # sandbox (services), a host its sandbox's documents come from
+    PUBLISHED = {
+        "nuonuo": (
+            ("https://sdk.nuonuo.com", "https://open.nuonuo.com/accessToken"),
+            "https://sandbox.nuonuocs.cn",
+            ".nntest.cn",
+        ),
+        "baiwang": (
+            ("https://openapi.baiwang.com", "https://openapi.baiwang.com"),
+            "https://sandbox-openapi.baiwang.com",
+            ".baiwang.com",
+        ),
+    }
+
     def test_each_environment_uses_the_platform_s_published_addresses(self):
+        production, sandbox, document_host = self.PUBLISHED[self.dialect]
         provider = self.provider.sudo()  # reason: the secrets are group_system fields
         provider.write({"environment": "production", "base_url": False, "token_url": False})
         config = provider._client().config
         self.assertEqual(
             (config.base_url, config.token_url, config.app_secret),
-            ("https://sdk.nuonuo.com", "https://open.nuonuo.com/accessToken", "sandbox-app-secret"),
+            (*production, "sandbox-app-secret"),
         )
         provider.write({"environment": "sandbox", "app_secret_enc": False})
         config = provider._client().config
-        self.assertEqual(config.base_url, "https://sandbox.nuonuocs.cn")
+        self.assertEqual(config.base_url, sandbox)
         self.assertEqual(config.app_secret, "", "only the bundled test platform lends a secret")
-        self.assertIn(".nntest.cn", config.document_hosts)
+        self.assertIn(document_host, config.document_hosts)
         with self.assertRaises(ValidationError):
             provider.write({"environment": "test"})  # without its URL
         with self.assertRaises(ValidationError):

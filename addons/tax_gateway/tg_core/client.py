@@ -69,6 +69,16 @@ class Config:
     options: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Endpoints:
+    """Where one environment of a platform is: its services host (the dialect's
+    ``services_url`` adds the path), its token service, the hosts its documents come from."""
+
+    base_url: str
+    token_url: str
+    document_hosts: tuple = ()
+
+
 def clock_offset(date_header, previous=None):
     """Seconds the platform's clock is ahead of ours, from an answer's HTTP Date header (1 s
     resolution); ``previous`` when the header is missing or unreadable."""

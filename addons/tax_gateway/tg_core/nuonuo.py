@@ -17,12 +17,11 @@ import json
 import secrets
 import string
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qs
 
 from . import FapiaoError
-from .client import PlatformClient, PlatformError, new_order_no
+from .client import Endpoints, PlatformClient, PlatformError, new_order_no
 from .money import plain
 from .platform import (
     AGRI,
@@ -40,8 +39,8 @@ from .platform import (
     Line,
     RedFormResult,
     Result,
+    check_shape,
     register,
-    texts,
 )
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
@@ -102,15 +101,6 @@ RED_REASONS_BACK = {nuonuo: bureau for bureau, nuonuo in RED_REASONS.items()}
 
 SERVICES_PATH = "/open/v1/services"
 TOKEN_PATH = "/accessToken"
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where one environment of the platform is: services and tokens are on different hosts."""
-
-    base_url: str  # the services host; calls go to base_url + SERVICES_PATH
-    token_url: str
-    document_hosts: tuple = ()
 
 
 # Nuonuo's published addresses: services per environment (the platform's 请求地址 table,
@@ -257,16 +247,7 @@ def check(request, options=None):
     a kind without a code, more lines than it takes, text outside GBK, a vehicle without the
     data the platform requires or with values longer than it takes."""
     invoice_line(request.kind, options)
-    limit = int((options or {}).get("max_lines") or MAX_LINES)
-    if len(request.lines) > limit:
-        raise FapiaoError("too_many_lines", count=len(request.lines), limit=limit)
-    for field_name, text in texts(request):
-        try:
-            text.encode("gbk")
-        except UnicodeEncodeError as err:
-            raise FapiaoError(
-                "text_not_gbk", field=field_name, value=err.object[err.start]
-            ) from err
+    check_shape(request, int((options or {}).get("max_lines") or MAX_LINES))
     if request.kind in VEHICLE_KINDS:
         vehicle_info(request.vehicle)
 

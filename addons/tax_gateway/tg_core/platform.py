@@ -197,6 +197,20 @@ def check_request(request):
                 raise FapiaoError("vehicle_data_missing", field=key)
 
 
+def check_shape(request, max_lines):
+    """What every platform refuses for its shape: more lines than it takes, a text outside
+    GBK (the bureau's character set)."""
+    if len(request.lines) > max_lines:
+        raise FapiaoError("too_many_lines", count=len(request.lines), limit=max_lines)
+    for field_name, text in texts(request):
+        try:
+            text.encode("gbk")
+        except UnicodeEncodeError as err:
+            raise FapiaoError(
+                "text_not_gbk", field=field_name, value=err.object[err.start]
+            ) from err
+
+
 # ------------------------------------------------------------------ dialects
 _DIALECTS = {}
 
@@ -226,7 +240,7 @@ def client_class(name):
 
 
 # the adapter modules of tg_core, each registering its client on import
-DIALECT_MODULES = ("nuonuo",)
+DIALECT_MODULES = ("nuonuo", "baiwang")
 DEFAULT_DIALECT = "nuonuo"
 
 
