@@ -48,12 +48,13 @@ def make_client(sandbox, dialect, **overrides):
     return client_class(dialect)(Config(**values))
 
 
-def make_order(kind="81", amount="100.00", tax="9.00"):
+def make_order(kind="81", amount="100.00", tax="9.00", order_no=None, buyer=BUYER):
+    """A neutral request (tg_core.platform) of one line of apples."""
     return FapiaoRequest(
-        business_key=new_order_no(),
+        business_key=order_no or new_order_no(),
         kind=kind,
         seller=Party(name="北京果品批发有限公司", tax_id=SELLER),
-        buyer=Party(name="上海果品贸易有限公司", tax_id=BUYER),
+        buyer=Party(name="上海果品贸易有限公司", tax_id=buyer),
         drawer="王会计",
         lines=(
             Line(

@@ -12,38 +12,22 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 from sandbox.testing import SandboxProcess
+from test_dialect_wire import BUYER, issued_count
+from test_dialect_wire import make_client as dialect_client
+from test_dialect_wire import make_order as dialect_order
 from tg_core import einvoice, nuonuo, signature
-from tg_core.client import Config, PlatformError, check_document_url, new_order_no
-from tg_core.nuonuo import NuonuoClient
+from tg_core.client import PlatformError, check_document_url, new_order_no
 from tg_core.platform import (
     ISSUED,
     PENDING,
     REFUSED,
     RETRY,
-    FapiaoRequest,
-    Line,
-    Party,
     RedFormRequest,
 )
 
-SELLER = "91110000600037341L"
-BUYER = "91310000MA1FL0001R"
-
 
 def make_client(sandbox, **overrides):
-    values = dict(
-        base_url=sandbox.url,
-        token_url=sandbox.token_url,
-        app_key=sandbox.APP_KEY,
-        app_secret=sandbox.APP_SECRET,
-        user_tax=SELLER,
-        ca_bundle=sandbox.ca,
-        read_timeout=3.0,
-        backoff_base=0.05,
-        backoff_max=0.2,
-    )
-    values.update(overrides)
-    return NuonuoClient(Config(**values))
+    return dialect_client(sandbox, "nuonuo", **overrides)
 
 
 LINE_KIND = {"bs": "81", "pc": "82", "ec": "86", "es": "85"}
@@ -51,32 +35,7 @@ LINE_KIND = {"bs": "81", "pc": "82", "ec": "86", "es": "85"}
 
 def make_order(order_no=None, buyer=BUYER, amount="100.00", tax="9.00", line="bs"):
     """A neutral request (tg_core.platform) of one line of apples."""
-    return FapiaoRequest(
-        business_key=order_no or new_order_no(),
-        kind=LINE_KIND[line],
-        seller=Party(name="北京果品批发有限公司", tax_id=SELLER),
-        buyer=Party(name="上海果品贸易有限公司", tax_id=buyer),
-        drawer="王会计",
-        lines=(
-            Line(
-                name="*水果*富士苹果",
-                tax_code="1010115010100000000",
-                quantity=Decimal("8"),
-                unit_price=Decimal("12.5"),
-                unit="kg",
-                rate=Decimal("0.09"),
-                amount=Decimal(amount),
-                tax=Decimal(tax),
-            ),
-        ),
-    )
-
-
-def issued_count(sandbox):
-    import sqlite3
-
-    with sqlite3.connect(sandbox.data_dir / "sandbox.sqlite3") as db:
-        return db.execute("SELECT count(*) FROM invoices").fetchone()[0]
+    return dialect_order(LINE_KIND[line], amount, tax, order_no=order_no, buyer=buyer)
 
 
 def test_issue_query_and_documents(sandbox):

@@ -110,13 +110,17 @@ class ResCompany(models.Model):
             return res
         return super().write(vals)
 
-    def _fapiao_demo_provider(self):
-        """Demo: the company's provider on the sandbox platform that `make demo` starts."""
+    def _fapiao_demo_provider(self, dialect="nuonuo"):
+        """Demo: the company's provider on the sandbox platform that `make demo` starts, in
+        ``dialect`` (the sandbox speaks each platform's)."""
         self.ensure_one()
         return self.env["tax.gateway.provider"].create(
             {
-                "name": "诺诺（沙箱）",
+                "name": {"nuonuo": "诺诺（沙箱）", "baiwang": "百望云（沙箱）"}[dialect],
                 "company_id": self.id,
+                "dialect": dialect,
+                # the sandbox's own code of a 数电 motor-vehicle fapiao on Baiwang [U]
+                "vehicle_type_code": "83" if dialect == "baiwang" else False,
                 "environment": "test",
                 "base_url": config.get("fapiao_sandbox_url") or "https://127.0.0.1:8443",
                 "ca_bundle": config.get("fapiao_sandbox_ca") or False,

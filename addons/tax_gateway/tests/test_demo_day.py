@@ -26,13 +26,14 @@ class TestDemoWorkingDay(SandboxRequestsMixin, TransactionCase):
         cls.providers.write(
             {
                 "base_url": cls.sandbox.url,
-                "token_url": cls.sandbox.token_url,
                 "ca_bundle": cls.sandbox.ca,
                 "document_cert_path": cls.sandbox.signing_key,
                 "read_timeout": 3.0,
                 "max_attempts": 2,
             }
         )
+        # Nuonuo's tokens come from their own path; Baiwang's from its router
+        cls.providers.filtered(lambda p: p.dialect == "nuonuo").token_url = cls.sandbox.token_url
 
     def platform_rows(self, sql):
         with sqlite3.connect(self.sandbox.data_dir / "sandbox.sqlite3") as db:
@@ -102,6 +103,12 @@ class TestDemoWorkingDay(SandboxRequestsMixin, TransactionCase):
             deal = Fapiao.search([("company_id", "=", dealer.id), ("direction", "=", "blue")])
             self.assertEqual(set(deal.mapped("state")), {"issued"})
             self.assertTrue(deal.filtered("vehicle_lot_id"))
+            # two platforms in one database: the dealer on Baiwang, the wholesaler on Nuonuo
+            self.assertEqual(set(deal.mapped("dialect")), {"baiwang"})
+            self.assertEqual(
+                set(issued.filtered(lambda f: f.company_id == company).mapped("dialect")),
+                {"nuonuo"},
+            )
             held = self.env["account.move"].search(
                 [("company_id", "=", dealer.id), ("vehicle_risk_state", "=", "locked")]
             )

@@ -432,27 +432,18 @@ class BaiwangClient(PlatformClient):
             if method in VERSION_7:
                 params.update(signType="MD5", encryptType="NONE", encryptScope="00")
             params["sign"] = sign(self.config.app_secret, params, body)
-            if self.before_call:
-                self.before_call(method)
-            start = time.perf_counter()
-            status, code = None, None
-            try:
-                answer = self._request(
+            envelope = self._exchange(
+                method,
+                lambda params=params, body=body: self._request(
                     "POST",
                     self.services_url(self.config.base_url),
                     params=params,
                     data=body.encode("utf-8"),
                     headers={"Content-Type": "application/json; charset=utf-8"},
-                )
-                status = answer.status_code
-                envelope = self._envelope(answer)
-                code = "OK" if envelope["success"] else self._error(envelope)[0]
-            except PlatformError as err:
-                code = code or err.code
-                raise
-            finally:
-                if self.on_call:
-                    self.on_call([(method, time.perf_counter() - start, status, code)])
+                ),
+                self._read_envelope,
+            )
+            code = "OK" if envelope["success"] else self._error(envelope)[0]
             if code in TOKEN_CODES and not refreshed:
                 self.token = None
                 continue
@@ -466,31 +457,20 @@ class BaiwangClient(PlatformClient):
             raise PlatformError(code, message, transient=code in TRANSIENT_CODES)
         return envelope.get("response")
 
+    def _read_envelope(self, answer):
+        envelope = self._envelope(answer)
+        return envelope, "OK" if envelope["success"] else self._error(envelope)[0]
+
+    def _refusal(self, envelope):
+        """None for an envelope of success, else its refusal (transient or not)."""
+        if envelope["success"]:
+            return None
+        code, message = self._error(envelope)
+        return PlatformError(code, message, transient=code in TRANSIENT_CODES)
+
     def _retrying(self, method, payload, on_unknown):
-        """``call`` retried on transient errors; an unknown outcome is first answered by
-        ``on_unknown()`` (a query): what it finds is returned instead of sending again."""
-        last = None
-        for attempt in range(self.config.max_attempts):
-            if attempt:
-                self.sleep(self._backoff(attempt - 1))
-            try:
-                envelope = self.call(method, payload)
-            except PlatformError as err:
-                last = err
-                if err.unknown:
-                    found = on_unknown()
-                    if found:
-                        return None, found
-                if err.transient:
-                    continue
-                raise
-            if not envelope["success"]:
-                code, message = self._error(envelope)
-                if code in TRANSIENT_CODES:
-                    last = PlatformError(code, message, transient=True)
-                    continue
-            return envelope, None
-        raise last
+        """``call`` sent at most once (``PlatformClient._at_most_once``)."""
+        return self._at_most_once(lambda: self.call(method, payload), on_unknown, self._refusal)
 
     # -------------------------------------------------------------- business
     def ping(self):
@@ -763,26 +743,16 @@ class BaiwangClient(PlatformClient):
         return self._operate(bill_uuid, "revoke", ("08",))
 
     def _operate(self, bill_uuid, action, done):
-        try:
-            envelope = self.call(
-                RED_OPERATE,
-                {
-                    "sellerTaxNo": self.config.user_tax,
-                    "redConfirmUuid": bill_uuid,
-                    "confirmType": CONFIRM_TYPES[action],
-                },
-            )
-        except PlatformError as err:
-            if not err.unknown:
-                raise
-            envelope = None
-        form = self.query_red_form(bill_uuid=bill_uuid)
-        if form and form.status in done:
-            return form  # done now, or by an earlier attempt whose answer was lost
-        if envelope is None:
-            raise PlatformError("TIMEOUT", "no answer", transient=True)
-        self._checked(envelope)
-        return form
+        payload = {
+            "sellerTaxNo": self.config.user_tax,
+            "redConfirmUuid": bill_uuid,
+            "confirmType": CONFIRM_TYPES[action],
+        }
+        return self._act_on_form(
+            lambda: self.call(RED_OPERATE, payload),
+            lambda: self.query_red_form(bill_uuid=bill_uuid),
+            done,
+        )
 
     def fetch_red_invoice(self, form):
         """The red invoice the bureau issued for a form (autoIssueSwitch Y): read by the

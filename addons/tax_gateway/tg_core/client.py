@@ -265,6 +265,73 @@ class PlatformClient:
             raise PlatformError("BAD_RESPONSE", "not a JSON object", transient=True, unknown=True)
         return body
 
+    def _exchange(self, method, post, read):
+        """One signed call over HTTP, rate-limited (``before_call``) and logged (``on_call``)
+        however it ends: ``post()`` sends it and returns the HTTP answer, ``read(answer)``
+        returns (envelope, the platform's code)."""
+        if self.before_call:
+            self.before_call(method)
+        start = time.perf_counter()
+        status = code = None
+        try:
+            answer = post()
+            status = answer.status_code
+            envelope, code = read(answer)
+            return envelope
+        except PlatformError as err:
+            code = code or err.code
+            raise
+        finally:
+            if self.on_call:
+                self.on_call([(method, time.perf_counter() - start, status, code)])
+
+    def _at_most_once(self, send, find, refusal):
+        """Send a request that creates something (a fapiao, a red form) without ever creating
+        it twice: ``send()`` returns the envelope; after an unknown outcome ``find()`` asks
+        the platform for what it may already have (None: nothing) before anything is sent
+        again; transient errors and envelopes ``refusal(envelope)`` calls transient are
+        retried with backoff. Returns (envelope, None) or (None, what ``find`` found)."""
+        last = None
+        for attempt in range(self.config.max_attempts):
+            if attempt:
+                self.sleep(self._backoff(attempt - 1))
+            try:
+                envelope = send()
+            except PlatformError as err:
+                last = err
+                if err.unknown:
+                    found = find()
+                    if found:
+                        return None, found
+                if err.transient:
+                    continue
+                raise
+            refused = refusal(envelope)
+            if refused is not None and refused.transient:
+                last = refused
+                continue
+            return envelope, None
+        raise last
+
+    def _act_on_form(self, send, current, done):
+        """An action on a red form (confirm, deny, revoke), sent once: whatever the answer, or
+        none, the form's state decides. ``current()`` reads the form; in a state of ``done``
+        (now, or by an earlier attempt whose answer was lost) it is returned; otherwise the
+        refusal is raised."""
+        try:
+            envelope = send()
+        except PlatformError as err:
+            if not err.unknown:
+                raise
+            envelope = None
+        form = current()
+        if form and form.status in done:
+            return form
+        if envelope is None:
+            raise PlatformError("TIMEOUT", "no answer", transient=True)
+        self._checked(envelope)
+        return form
+
     def _backoff(self, attempt):
         delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)
         return delay + random.uniform(0, self.config.backoff_base)  # noqa: S311 (jitter, not crypto)

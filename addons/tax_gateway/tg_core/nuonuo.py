@@ -487,77 +487,73 @@ class NuonuoClient(PlatformClient):
                 "timestamp": timestamp,
                 "appkey": self.config.app_key,
             }
-            if self.before_call:
-                self.before_call(method)
-            start = time.perf_counter()
-            status, code = None, None
-            try:
-                answer = self._request(
+            envelope = self._exchange(
+                method,
+                lambda params=params, headers=headers, body=body: self._request(
                     "POST",
                     f"{self.config.base_url}{SERVICES_PATH}",
                     params=params,
                     data=body.encode("utf-8"),
                     headers=headers,
-                )
-                status = answer.status_code
-                envelope = self._json(answer)
-                code = envelope.get("code")
-                if not code:
-                    raise PlatformError(
-                        "BAD_RESPONSE", "no code in the answer", transient=True, unknown=True
-                    )
-            except PlatformError as err:
-                code = code or err.code
-                raise
-            finally:
-                if self.on_call:
-                    self.on_call([(method, time.perf_counter() - start, status, code)])
+                ),
+                self._read_envelope,
+            )
+            code = envelope["code"]
             if code in TOKEN_CODES and not refreshed:
                 self.token = None
                 continue
             return envelope
         return envelope
 
+    def _read_envelope(self, answer):
+        envelope = self._json(answer)
+        if not envelope.get("code"):
+            raise PlatformError(
+                "BAD_RESPONSE", "no code in the answer", transient=True, unknown=True
+            )
+        return envelope, envelope["code"]
+
+    @staticmethod
+    def _refusal(envelope):
+        """None for an envelope of success, else its refusal (transient or not)."""
+        code = envelope["code"]
+        if code == OK:
+            return None
+        return PlatformError(code, envelope.get("describe", ""), transient=code in TRANSIENT_CODES)
+
     # -------------------------------------------------------------- business
     def issue(self, request):
         """Submit ``request`` (a FapiaoRequest) at most once: a Result."""
         order = self.order_of(request)
         order_no = request.business_key
-        last = None
-        for attempt in range(self.config.max_attempts):
-            if attempt:
-                self.sleep(self._backoff(attempt - 1))
-            try:
-                envelope = self.call("nuonuo.OpeMplatform.requestBillingNew", {"order": order})
-            except PlatformError as err:
-                last = err
-                if err.unknown:
-                    found = self._query_or_none(order_no, request)
-                    if found:
-                        found.adopted = True
-                        return found
-                if err.transient:
-                    continue
-                raise
-            code = envelope["code"]
-            if code == OK:
-                serial = (envelope.get("result") or {}).get("invoiceSerialNum")
-                if not serial:
-                    raise PlatformError(
-                        "BAD_RESPONSE", "no invoiceSerialNum", transient=True, unknown=True
-                    )
-                return Result(order_no, serial, PENDING)
-            if code == DUPLICATE:
-                found = self._query_or_none(order_no, request)
-                if found:
-                    found.adopted = True
-                    return found
-                raise PlatformError(code, envelope.get("describe", ""), transient=True)
-            if code in TRANSIENT_CODES:
-                last = PlatformError(code, envelope.get("describe", ""), transient=True)
-                continue
-            raise PlatformError(code, envelope.get("describe", ""))
-        raise last
+
+        def find():
+            found = self._query_or_none(order_no, request)
+            if found:
+                found.adopted = True
+            return found
+
+        envelope, found = self._at_most_once(
+            lambda: self.call("nuonuo.OpeMplatform.requestBillingNew", {"order": order}),
+            find,
+            self._refusal,
+        )
+        if found:
+            return found
+        code = envelope["code"]
+        if code == OK:
+            serial = (envelope.get("result") or {}).get("invoiceSerialNum")
+            if not serial:
+                raise PlatformError(
+                    "BAD_RESPONSE", "no invoiceSerialNum", transient=True, unknown=True
+                )
+            return Result(order_no, serial, PENDING)
+        if code == DUPLICATE:
+            found = find()
+            if found:
+                return found
+            raise PlatformError(code, envelope.get("describe", ""), transient=True)
+        raise self._refusal(envelope)
 
     def reissue(self, request, serial):
         """开票重试 (reInvoice: "发票开票失败时...发票订单号、流水号与原请求一致", the platform's
@@ -706,32 +702,20 @@ class NuonuoClient(PlatformClient):
         unknown outcome or a duplicate is answered by a query."""
         bill_id = form.bill_id
         payload = red_form_of(form, self.config.options)
-        last = None
-        for attempt in range(self.config.max_attempts):
-            if attempt:
-                self.sleep(self._backoff(attempt - 1))
-            try:
-                envelope = self.call("nuonuo.OpeMplatform.saveInvoiceRedConfirm", payload)
-            except PlatformError as err:
-                last = err
-                if err.unknown:
-                    found = self.query_red_form(bill_id=bill_id)
-                    if found:
-                        return found
-                if err.transient:
-                    continue
-                raise
-            code = envelope["code"]
-            if code in (OK, DUPLICATE):
-                found = self.query_red_form(bill_id=bill_id)
-                if found:
-                    return found
-                raise PlatformError(code, "red form accepted but not found", transient=True)
-            if code in TRANSIENT_CODES:
-                last = PlatformError(code, envelope.get("describe", ""), transient=True)
-                continue
-            raise PlatformError(code, envelope.get("describe", ""))
-        raise last
+        envelope, found = self._at_most_once(
+            lambda: self.call("nuonuo.OpeMplatform.saveInvoiceRedConfirm", payload),
+            lambda: self.query_red_form(bill_id=bill_id),
+            self._refusal,
+        )
+        if found:
+            return found
+        code = envelope["code"]
+        if code in (OK, DUPLICATE):
+            found = self.query_red_form(bill_id=bill_id)
+            if found:
+                return found
+            raise PlatformError(code, "red form accepted but not found", transient=True)
+        raise self._refusal(envelope)
 
     def query_red_form(self, bill_id=None, bill_no=None, bill_uuid=None):
         """One form by the applicant's key, the bureau's number or uuid; None when unknown."""
@@ -778,19 +762,11 @@ class NuonuoClient(PlatformClient):
         )
 
     def _operate_red_form(self, method, payload, done):
-        try:
-            envelope = self.call(method, payload)
-        except PlatformError as err:
-            if not err.unknown:
-                raise
-            envelope = None
-        form = self.query_red_form(bill_uuid=payload["billUuid"])
-        if form and form.status in done:
-            return form  # done now or by an earlier attempt whose answer was lost
-        if envelope is None:
-            raise PlatformError("TIMEOUT", "no answer", transient=True)
-        self._checked(envelope)
-        return form
+        return self._act_on_form(
+            lambda: self.call(method, payload),
+            lambda: self.query_red_form(bill_uuid=payload["billUuid"]),
+            done,
+        )
 
     def fetch_red_invoice(self, form):
         """The red invoice the bureau issued for a confirmed form (fastInvoiceRed, then a

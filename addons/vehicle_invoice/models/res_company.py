@@ -36,7 +36,9 @@ class ResCompany(models.Model):
         company = self.ensure_one()
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         company = company.with_env(env)
-        company._fapiao_demo_provider()
+        # the dealer issues through Baiwang, the wholesaler through Nuonuo: one database, two
+        # platforms (the sandbox speaks both)
+        company._fapiao_demo_provider("baiwang")
         chart = env["account.chart.template"].with_company(company)
         tax_13 = chart.ref("l10n_cn_sales_excluded_13")
         tax_6 = chart.ref("l10n_cn_sales_excluded_6")
