@@ -11,9 +11,10 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models.tax_gateway_workflow import in_transition
-from .common import FapiaoCommon, queued_methods, run_queued_jobs
+from .common import FapiaoCommon, for_each_dialect, queued_methods, run_queued_jobs
 
 
+@for_each_dialect
 @tagged("post_install", "-at_install")
 class TestOffline(FapiaoCommon):
     @classmethod
