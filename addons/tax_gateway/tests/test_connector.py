@@ -756,8 +756,20 @@ class TestConnector(FapiaoCommon):
             "client_cert_path": "/etc/fapiao/client.pem",
             "client_key_path": "/etc/fapiao/client.key",
             "use_callback": True,
+            "api_username": "production-user",
+            "api_password": "production-password",
+            "api_salt": "production-salt",
         }
         self.provider.sudo().write(production)  # reason: secrets are group_system fields
+        self.assertEqual(
+            self.provider._credential_options(),
+            {
+                "username": "production-user",
+                "password": "production-password",
+                "salt": "production-salt",
+            },
+        )
+        self.assertNotIn("production-password", self.provider.sudo().api_password_enc)
         self.provider._store_token("production-token", 3600)
         self.assertEqual(self.provider._client().config.app_secret, "production-secret")
         # the client key's passphrase: write-only, encrypted, and gone from a copy
@@ -780,8 +792,11 @@ class TestConnector(FapiaoCommon):
             ("sandbox-app-key", False, False, False),
         )
         self.assertFalse(copy.client_key_password_enc)
+        self.assertFalse(copy.api_username or copy.api_password_enc or copy.api_salt)
         client = self.provider._client()
         self.assertEqual((client.config.app_secret, client.token), ("sandbox-app-secret", None))
+        # the copy's platform user is the sandbox's
+        self.assertEqual(client.config.options["username"], "sandbox-user")
 
     def test_the_upgrade_encrypts_the_secrets_stored_in_clear(self):
         import importlib.util
