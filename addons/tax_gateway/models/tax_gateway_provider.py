@@ -699,6 +699,11 @@ class TaxGatewayProvider(models.Model):
             return
         while True:
             with self.env.registry.cursor() as cr:
+                # read committed: a worker that waited for the row's lock then reads the row
+                # its holder wrote. Under Odoo's repeatable read it failed to serialize instead,
+                # and a job whose submission had gone out rolled back and sent it again (the
+                # platform answered "duplicate": adopted, but one call and one job wasted)
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 cr.execute(
                     "INSERT INTO tax_gateway_rate_bucket (provider_id) VALUES (%s) "
                     "ON CONFLICT (provider_id) DO NOTHING",

@@ -2,12 +2,14 @@
 
 import datetime
 import sqlite3
+import threading
 from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import Savepoint
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -511,6 +513,30 @@ class TestConnector(FapiaoCommon):
         self.provider.base_url = self.sandbox.url
         self.run_jobs(fapiao)
         self.assertEqual(fapiao.state, "issued")
+
+    def test_workers_taking_rate_tokens_at_once_never_fail(self):
+        # many workers take tokens of the one bucket at the same moment: each waits for the
+        # row's lock and goes on; none fails to serialize (which rolled back its job)
+        provider = self.provider
+        provider.write({"rate_limit": 1000.0, "rate_burst": 1000})
+        provider.flush_recordset()
+        errors, barrier = [], threading.Barrier(8)
+
+        def worker():
+            barrier.wait()
+            for _i in range(10):
+                try:
+                    provider._take_rate_token()
+                except Exception as err:  # noqa: BLE001 - every failure is reported below
+                    errors.append(repr(err))
+
+        threads = [threading.Thread(target=worker) for _i in range(8)]
+        with mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        self.assertEqual(errors, [])
 
     def test_rate_limit_is_one_bucket_for_every_client(self):
         # the bucket lives outside the test's transaction: it starts full here, whatever the
