@@ -2,7 +2,7 @@
 {
     "name": "Fapiao Tax Gateway",
     "summary": "China VAT fapiao (数电票): documents, tax codes, red letters, platform connector",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "development_status": "Alpha",
     "category": "Accounting/Localizations",
     "website": "https://github.com/fapiao-odoo/fapiao-addons",

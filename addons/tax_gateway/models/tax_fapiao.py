@@ -994,11 +994,6 @@ class TaxFapiao(models.Model):
             raise
         savepoint.close(rollback=False)
 
-    def _job_poll(self):
-        """Queue job of one fapiao, as queued before fapiao were polled together: it does the
-        work of its platform's poll job."""
-        return "; ".join(provider._job_poll_issuing() for provider in self._providers())
-
     def _poll_results(self, client):
         """Ask the platform for the results of these fapiao, as many per call as it takes, and take
         each in a savepoint of its own: one fapiao's refusal or bad document never holds up

@@ -1,6 +1,5 @@
 """SQLite state of the sandbox platform: survives restarts; one lock serialises writers."""
 
-import json
 import sqlite3
 import threading
 
@@ -65,10 +64,6 @@ class Store:
             "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (name, value)
         )
         return value
-
-    @staticmethod
-    def request_of(row):
-        return json.loads(row["request"])
 
 
 class _Transaction:

@@ -852,6 +852,37 @@ class TestConnector(FapiaoCommon):
         client = self.provider._client()
         self.assertEqual((client.config.app_secret, client.token), ("old-secret", "old-token"))
 
+    def test_the_upgrade_drops_the_per_fapiao_poll_jobs_left_waiting(self):
+        import importlib.util
+
+        from odoo.modules.module import get_module_path
+
+        path = f"{get_module_path('tax_gateway')}/migrations/18.0.1.3.0/post-migrate.py"
+        spec = importlib.util.spec_from_file_location("tax_gateway_post_migrate_1_3", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        fapiao = self.submit()
+        Job = self.env["queue.job"].sudo()  # reason: jobs are the runner's records
+        Job = Job.with_context(_job_edit_sentinel=Job.EDIT_SENTINEL)
+        values = {"model_name": "tax.fapiao", "method_name": "_job_poll", "name": "poll"}
+        waiting, done = (
+            Job.create(
+                {
+                    **values,
+                    "uuid": str(uuid_),
+                    "state": state,
+                    "records": fapiao,
+                    "args": [],
+                    "kwargs": {},
+                }
+            )
+            for uuid_, state in ((1, "pending"), (2, "done"))
+        )
+        script.migrate(self.env.cr, "18.0.1.2.0")
+        self.assertFalse(waiting.exists())  # the cron queues the platform's poll job instead
+        self.assertTrue(done.exists())  # the history stays
+        self.assertEqual(queued_methods(self.env, fapiao), ["_job_issue"])
+
     def test_secrets_are_encrypted_and_shown_to_no_one(self):
         self.provider.app_secret = "production-secret"
         self.provider._store_token("production-token", 3600)

@@ -1,11 +1,8 @@
 """Token bucket: at most ``rate`` calls per second on average, ``burst`` at once.
 
 ``take`` is the arithmetic alone (state in, state out), so the Odoo side can keep the bucket in
-a database row shared by every worker process; ``TokenBucket`` is the same for one process.
+a database row shared by every worker process.
 """
-
-import threading
-import time
 
 EPSILON = 1e-9
 
@@ -25,25 +22,3 @@ def take(tokens, stamp, now, rate, burst, cost=1.0):
     if tokens >= cost - EPSILON:  # float refills land a hair short of a whole token
         return True, max(0.0, tokens - cost), now, 0.0
     return False, tokens, now, (cost - tokens) / rate
-
-
-class TokenBucket:
-    def __init__(self, rate, burst, clock=time.monotonic, sleep=time.sleep):
-        self.rate, self.burst = float(rate), float(burst)
-        self.clock, self.sleep = clock, sleep
-        self.tokens, self.stamp = None, None
-        self.lock = threading.Lock()
-
-    def acquire(self, max_wait=None):
-        """Take a token, sleeping as needed; returns False (nothing taken) when the wait would
-        exceed ``max_wait`` seconds."""
-        while True:
-            with self.lock:
-                allowed, self.tokens, self.stamp, wait = take(
-                    self.tokens, self.stamp, self.clock(), self.rate, self.burst
-                )
-            if allowed:
-                return True
-            if max_wait is not None and wait > max_wait:
-                return False
-            self.sleep(wait)

@@ -54,7 +54,3 @@ def validate(vin):
             raise VinError("check_digit", vin=vin, expected=expected)
         return vin, "check_digit"
     return vin, None
-
-
-def built_in_china(vin):
-    return normalize(vin).startswith("L")
