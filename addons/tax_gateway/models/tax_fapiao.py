@@ -19,6 +19,7 @@ from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
 from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
+from .tax_red_form import LIVE_STATES as RED_FORM_LIVE_STATES
 from .tg_messages import core_error, core_validation_error
 
 FAPIAO_KINDS = [
@@ -759,7 +760,7 @@ class TaxFapiao(models.Model):
         forms = self.env["tax.red.form"].search(
             [
                 ("fapiao_id", "=", self.id),
-                ("state", "in", ("applying", "pending", "confirmed", "issued")),
+                ("state", "in", RED_FORM_LIVE_STATES),
                 ("id", "not in", (exclude or self.env["tax.red.form"]).ids),
             ]
         )

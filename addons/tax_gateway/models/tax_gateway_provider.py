@@ -4,6 +4,7 @@ import re
 import time
 
 import requests
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -17,6 +18,7 @@ from ..tg_core.client import Config, PlatformError, shared_session
 from ..tg_core.diagnostics import MAX_CLOCK_SKEW, diagnose
 from ..tg_core.export import pending_xlsx
 from .tax_gateway_encrypted_mixin import get_keyring
+from .tax_red_form import IN_FLIGHT_STATES as RED_FORM_IN_FLIGHT
 
 # days before a certificate expires when managers get an activity (once per limit and certificate)
 CERT_ALERT_DAYS = (30, 7)
@@ -536,7 +538,7 @@ class TaxGatewayProvider(models.Model):
             forms = (
                 self.env["tax.red.form"]
                 .sudo()
-                .search_count(company + [("state", "in", ("applying", "pending", "confirmed"))])
+                .search_count(company + [("state", "in", RED_FORM_IN_FLIGHT)])
             )
             if fapiao or forms:
                 raise UserError(
@@ -702,8 +704,10 @@ class TaxGatewayProvider(models.Model):
                 # read committed: a worker that waited for the row's lock then reads the row
                 # its holder wrote. Under Odoo's repeatable read it failed to serialize instead,
                 # and a job whose submission had gone out rolled back and sent it again (the
-                # platform answered "duplicate": adopted, but one call and one job wasted)
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                # platform answered "duplicate": adopted, but one call and one job wasted).
+                # Only in a transaction of its own: a test's cursor shares the test's.
+                if cr.connection.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+                    cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 cr.execute(
                     "INSERT INTO tax_gateway_rate_bucket (provider_id) VALUES (%s) "
                     "ON CONFLICT (provider_id) DO NOTHING",

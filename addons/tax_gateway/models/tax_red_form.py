@@ -34,8 +34,11 @@ REASONS = [
     ("04", "04 销售折让"),
 ]
 CONFIRMED, PENDING = ("01", "04"), ("02", "03")
-# Forms that hold red amount of their blue fapiao: a new form only gets what they leave.
-LIVE_STATES = ("applying", "pending", "confirmed", "issued")
+# Forms sent to the bureau and not settled yet: followed up, and they tie their company to its
+# platform. Forms that hold red amount of their blue fapiao (a new form only gets what they
+# leave): those and the issued ones.
+IN_FLIGHT_STATES = ("applying", "pending", "confirmed")
+LIVE_STATES = (*IN_FLIGHT_STATES, "issued")
 # Fields written only by the state machine's transitions (tax.gateway.workflow.mixin).
 WORKFLOW_FIELDS = {
     "state",
@@ -318,7 +321,7 @@ class TaxRedForm(models.Model):
         return True
 
     def action_refresh(self):
-        for form in self.filtered(lambda f: f.state in ("applying", "pending", "confirmed")):
+        for form in self.filtered(lambda f: f.state in IN_FLIGHT_STATES):
             form._job_refresh()
         return True
 
@@ -437,7 +440,7 @@ class TaxRedForm(models.Model):
         """Queue job and cron step: read the form back; fetch its red fapiao once confirmed."""
         self.ensure_one()
         self.invalidate_recordset()
-        if self.state not in ("applying", "pending", "confirmed"):
+        if self.state not in IN_FLIGHT_STATES:
             return f"nothing to do in state {self.state}"
         self.fapiao_id._provider()._check_online()
         key = {"bill_uuid": self.bill_uuid} if self.bill_uuid else {"bill_id": self.bill_id}
@@ -530,7 +533,7 @@ class TaxRedForm(models.Model):
     @api.model
     def _cron_sync_red_forms(self):
         """Forms waiting on the bureau are read back; forms the buyers raised are pulled in."""
-        for form in self.search([("state", "in", ("applying", "pending", "confirmed"))], limit=200):
+        for form in self.search([("state", "in", IN_FLIGHT_STATES)], limit=200):
             form._enqueue("_job_refresh", _("Refresh red form %s", form.display_name))
         for provider in self.env["tax.gateway.provider"].search([("active", "=", True)]):
             try:
