@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 
-# purchase price × 9 % (MOF/STA 2026 No. 10 as summarised in the brief; the former 10 % for
+# purchase price × 9 % (MOF/STA 公告2026年第10号, fgk.chinatax.gov.cn; the former 10 % for
 # goods processed into 13 % products is unconfirmed for 2026 [U]): a company setting
 FARM_CREDIT_RATE_DEFAULT = 9.0
 

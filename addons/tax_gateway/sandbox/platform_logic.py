@@ -1,7 +1,9 @@
 """What the sandbox platform does with each Nuonuo method, independent of HTTP.
 
 Every answer is an envelope ``{"code", "describe", "result"}``. Codes follow Nuonuo where they
-are documented ([C] in the brief: E0000, E9106, E9500, E9306, E9131, E9103, E9154); the others
+are documented ([C] by Nuonuo's interface documents as the independent clients
+wwbgo/NuoNuoSdk and ZUOXIANGE/NuoNuoSdk carry them: E0000, E9106, E9500, E9306, E9131, E9103,
+E9154); the others
 are the sandbox's own and listed in SANDBOX_CODES.
 """
 
@@ -299,8 +301,8 @@ class Platform(RedForms):
 
     def list_invoices(self, tax_num, payload):
         """queryInvoiceList: issued invoices (blue and red) whose issue time, China time, lies
-        between startTime and endTime; pages of at most 100. [U] field names: the brief only
-        names the method (doc 100595)."""
+        between startTime and endTime; pages of at most 100. [U] field names: public sources only
+        name the method (doc 100595)."""
         payload = payload or {}
         try:
             start, end = (

@@ -1,6 +1,7 @@
 """红字发票信息确认单 in the sandbox: the bureau's states 01-10, 72 h expiry, cumulative caps.
 
-Rules (brief §2.1-2.2):
+Rules (the bureau's, as Nuonuo's red-form interface documents and Odoo S.A.'s
+l10n_cn_edi document model state them):
 - the seller raises a form; when the buyer has not confirmed the blue invoice for use (用途确认)
   it needs no confirmation (01) and the red invoice is issued at once; otherwise it waits for
   the buyer (02). A buyer may raise a form too (03), which the seller confirms (04) or denies (06);

@@ -1,6 +1,6 @@
 """Validators for Chinese identifiers used on fapiao.
 
-References (see ../shared/docs/china-einvoice-brief.md §6):
+References:
 - USCC, GB 32100-2015: 18 characters, check character on position 18. python-stdnum requires
   positions 1-8 to be digits; GB 32100 lets registrars use letters in positions 1-2, so those two
   are relaxed here (alphabet of 31 characters without I O S V Z).
@@ -85,8 +85,9 @@ def validate_tax_id(value, natural_person=False, id_type=None):
 
 
 # Documents identifying a natural person (Nuonuo certificateType; the codes of the bureau's
-# 证件类型 table). Only 201, 103 and 208 are confirmed by the brief's sources; the names of
-# the others follow the bureau's table and are unconfirmed [U].
+# 证件类型 table). Only 201, 103 and 208 are confirmed by public sources (Nuonuo's
+# requestBillingNew documentation, Leqi's lucymao9/leqi-invoice); the names of the others follow
+# the bureau's table and are unconfirmed [U].
 RESIDENT_ID = "201"
 PERSON_ID_TYPES = {
     "201": "居民身份证",
