@@ -51,6 +51,7 @@ from .client import Endpoints, PlatformClient, PlatformError, new_order_no
 from .money import plain
 from .platform import (
     AGRI,
+    CHINA,
     ISSUED,
     PAPER_KINDS,
     PENDING,
@@ -65,7 +66,6 @@ from .platform import (
     register,
 )
 
-CHINA = datetime.timezone(datetime.timedelta(hours=8))
 ROUTER_PATH = "/router/rest"
 TOKEN_METHOD = "baiwang.oauth.token"
 ISSUE = "baiwang.output.invoice.issue"
@@ -353,19 +353,9 @@ class BaiwangClient(PlatformClient):
         check(request, options)
 
     # ------------------------------------------------------------ transport
-    @staticmethod
-    def _envelope(answer):
-        if answer.status_code >= 500:
-            raise PlatformError(
-                f"HTTP_{answer.status_code}", answer.text[:200], transient=True, unknown=True
-            )
-        try:
-            body = json.loads(answer.content, parse_float=Decimal)
-        except ValueError as err:
-            raise PlatformError(
-                "BAD_RESPONSE", answer.text[:200], transient=True, unknown=True
-            ) from err
-        if not isinstance(body, dict) or "success" not in body:
+    def _envelope(self, answer):
+        body = self._json(answer, exact=True)
+        if "success" not in body:
             raise PlatformError("BAD_RESPONSE", "no success flag", transient=True, unknown=True)
         return body
 
@@ -452,9 +442,9 @@ class BaiwangClient(PlatformClient):
 
     def _checked(self, envelope):
         """The ``response`` of a successful envelope; a refusal raised."""
-        if not envelope["success"]:
-            code, message = self._error(envelope)
-            raise PlatformError(code, message, transient=code in TRANSIENT_CODES)
+        refused = self._refusal(envelope)
+        if refused:
+            raise refused
         return envelope.get("response")
 
     def _read_envelope(self, answer):
@@ -486,10 +476,7 @@ class BaiwangClient(PlatformClient):
         data = invoice_data(request, self.config.options)
 
         def found():
-            result = self._query_or_none(key, request)
-            if result:
-                result.adopted = True
-            return result
+            return self._adoptable(key, request)
 
         envelope, adopted = self._retrying(ISSUE, {"data": data}, found)
         if adopted:
@@ -532,14 +519,6 @@ class BaiwangClient(PlatformClient):
         if not isinstance(rows, list):
             raise PlatformError("BAD_RESPONSE", "invoice query without a list", transient=True)
         return [row for row in rows if isinstance(row, dict)]
-
-    def _query_or_none(self, key, request=None):
-        try:
-            return self.query(key, request)
-        except PlatformError as err:
-            if err.code == NOT_FOUND:
-                return None
-            raise
 
     @staticmethod
     def _checked_result(row, request, key):

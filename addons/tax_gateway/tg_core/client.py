@@ -16,12 +16,14 @@ implements it over the pooled HTTPS transport below. Every dialect keeps the sam
 import concurrent.futures
 import datetime
 import email.utils
+import json
 import random
 import ssl
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import requests
@@ -250,13 +252,15 @@ class PlatformClient:
         return answer
 
     @staticmethod
-    def _json(answer):
+    def _json(answer, exact=False):
+        """The answer's JSON object; ``exact``: its decimals as Decimal, never float. A 5xx,
+        garbage or anything but an object is an unknown outcome."""
         if answer.status_code >= 500:
             raise PlatformError(
                 f"HTTP_{answer.status_code}", answer.text[:200], transient=True, unknown=True
             )
         try:
-            body = answer.json()
+            body = json.loads(answer.content, parse_float=Decimal) if exact else answer.json()
         except ValueError as err:
             raise PlatformError(
                 "BAD_RESPONSE", answer.text[:200], transient=True, unknown=True
@@ -264,6 +268,22 @@ class PlatformClient:
         if not isinstance(body, dict):
             raise PlatformError("BAD_RESPONSE", "not a JSON object", transient=True, unknown=True)
         return body
+
+    def _query_or_none(self, business_key, request=None):
+        """``query``, or None when the platform does not know the key."""
+        try:
+            return self.query(business_key, request)
+        except PlatformError as err:
+            if err.code == self.NOT_FOUND:
+                return None
+            raise
+
+    def _adoptable(self, business_key, request=None):
+        """What the platform already has under ``business_key``, marked adopted; None."""
+        found = self._query_or_none(business_key, request)
+        if found:
+            found.adopted = True
+        return found
 
     def _exchange(self, method, post, read):
         """One signed call over HTTP, rate-limited (``before_call``) and logged (``on_call``)

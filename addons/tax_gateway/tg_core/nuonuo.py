@@ -25,6 +25,7 @@ from .client import Endpoints, PlatformClient, PlatformError, new_order_no
 from .money import plain
 from .platform import (
     AGRI,
+    CHINA,
     ISSUED,
     PENDING,
     REFUSED,
@@ -43,7 +44,6 @@ from .platform import (
     register,
 )
 
-CHINA = datetime.timezone(datetime.timedelta(hours=8))
 OK = "E0000"
 # 070307 [U]: a timestamp too far from the platform's clock (the sandbox's code): retried, and
 # said by Test Connection and the heartbeat's clock check, once this server's time is set.
@@ -528,10 +528,7 @@ class NuonuoClient(PlatformClient):
         order_no = request.business_key
 
         def find():
-            found = self._query_or_none(order_no, request)
-            if found:
-                found.adopted = True
-            return found
+            return self._adoptable(order_no, request)
 
         envelope, found = self._at_most_once(
             lambda: self.call("nuonuo.OpeMplatform.requestBillingNew", {"order": order}),
@@ -579,14 +576,6 @@ class NuonuoClient(PlatformClient):
             raise PlatformError("TIMEOUT", "no answer to reInvoice", transient=True)
         self._checked(envelope)
         return found
-
-    def _query_or_none(self, order_no, request=None):
-        try:
-            return self.query(order_no, request)
-        except PlatformError as err:
-            if err.code == NOT_FOUND:
-                return None
-            raise
 
     def _checked(self, envelope, ok=(OK,)):
         if envelope["code"] not in ok:

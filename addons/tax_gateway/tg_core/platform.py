@@ -18,6 +18,8 @@ from decimal import Decimal
 
 from . import FapiaoError
 
+CHINA = datetime.timezone(datetime.timedelta(hours=8))  # the time of the bureau and its fapiao
+
 # ------------------------------------------------------------------ kinds
 SPECIAL_KINDS = ("81", "85")  # 专票: never to a natural person, the buyer's tax ID required
 PAPER_KINDS = ("85", "86", "87")  # printed on the bureau's paper: a code and number of their own
