@@ -9,7 +9,7 @@ import random
 import time
 from decimal import Decimal
 
-from odoo.addons.fruit_invoice.fi_core.splitting import Line, Policy, split
+from fapiao_core.fruit.splitting import Line, Policy, split
 
 
 def order_lines(count, seed=20261122):

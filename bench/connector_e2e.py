@@ -58,10 +58,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 
 from e2e_common import FAPIAO_JOBS, perform_jobs  # noqa: E402
+from fapiao_core.client import Config  # noqa: E402
+from fapiao_core.nuonuo import NuonuoClient  # noqa: E402
+from fapiao_core.platform import FapiaoRequest, Line, Party  # noqa: E402
 from sandbox.testing import SandboxProcess, free_port  # noqa: E402
-from tg_core.client import Config  # noqa: E402
-from tg_core.nuonuo import NuonuoClient  # noqa: E402
-from tg_core.platform import FapiaoRequest, Line, Party  # noqa: E402
 
 CLIENTS = 16
 ISSUER = "bench_issuer"

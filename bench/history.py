@@ -322,7 +322,7 @@ class History:
 
     def audit(self, count, batch=50_000):
         """Entries chained and keyed from the chain's head, as ``_seal`` links them."""
-        from tg_core import audit as chain
+        from fapiao_core import audit as chain
 
         from odoo import fields
 

@@ -28,12 +28,11 @@ from decimal import Decimal
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
-sys.path.insert(0, str(ROOT / "addons" / "vehicle_invoice"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from e2e_common import bench_company, perform_jobs  # noqa: E402
+from fapiao_core.vehicle.vin import check_digit  # noqa: E402
 from sandbox.testing import SandboxProcess  # noqa: E402
-from vi_core.vin import check_digit  # noqa: E402
 
 RACERS = 8
 

@@ -37,6 +37,9 @@ fi
 
 # Odoo from source: a .pth file puts the tree on sys.path (no copy of Odoo's code in the venv).
 echo "$ODOO_DIR" >"$SITE/odoo-src.pth"
+# The add-ons' plain-Python core (core/fapiao_core), installed from this checkout.
+"$PY" -c "import fapiao_core, sys; sys.exit(fapiao_core.__file__ != '$ROOT/core/fapiao_core/__init__.py')" 2>/dev/null \
+  || "$PY" -m pip install -q --no-deps --no-build-isolation -e "$ROOT/core"
 # A Python script, not `python -c`: with workers, Odoo re-runs sys.argv[0] for its gevent process.
 cat >"$VENV/bin/odoo" <<WRAP
 #!$PY

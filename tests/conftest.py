@@ -1,7 +1,8 @@
-"""Pure-Python tests: the add-ons' plain services (tg_core, ...) and the sandbox, without Odoo.
+"""Pure-Python tests: the add-ons' plain core (`fapiao_core`) and the sandbox, without Odoo.
 
-The add-on folders go on sys.path so that `tg_core` and `sandbox` import as top-level packages,
-the way the sandbox process imports them, without importing Odoo.
+`fapiao_core` is imported as the add-ons import it (scripts/setup.sh installs `core/` into the
+virtualenv; `core/` goes on sys.path too, for a bare interpreter). The sandbox is imported the way
+its own process imports it: its folder's parent on sys.path, its modules as top-level siblings.
 """
 
 import pathlib
@@ -10,8 +11,8 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-for addon in ("tax_gateway", "fruit_invoice", "vehicle_invoice"):
-    sys.path.insert(0, str(ROOT / "addons" / addon))
+sys.path.insert(0, str(ROOT / "core"))
+sys.path.insert(0, str(ROOT / "addons" / "tax_gateway"))
 # the sandbox's modules import each other as top-level modules, as in its own process
 sys.path.insert(0, str(ROOT / "addons" / "tax_gateway" / "sandbox"))
 

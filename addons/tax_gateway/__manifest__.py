@@ -2,7 +2,7 @@
 {
     "name": "Fapiao Tax Gateway",
     "summary": "China VAT fapiao (数电票): documents, tax codes, red letters, platform connector",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "development_status": "Alpha",
     "category": "Accounting/Localizations",
     "website": "https://github.com/fapiao-odoo/fapiao-addons",
@@ -11,7 +11,7 @@
     "license": "LGPL-3",
     "depends": ["account", "auth_totp", "l10n_cn", "mail", "queue_job"],
     "external_dependencies": {
-        "python": ["cryptography", "requests", "tongsuopy", "prometheus_client"]
+        "python": ["fapiao-core", "cryptography", "requests", "tongsuopy", "prometheus_client"]
     },
     "data": [
         "security/tax_gateway_security.xml",

@@ -10,6 +10,7 @@
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
     "depends": ["tax_gateway", "sale"],
+    "external_dependencies": {"python": ["fapiao-core"]},
     "data": [
         "security/ir.model.access.csv",
         "security/tax_gateway_sale_security.xml",

@@ -10,6 +10,7 @@
     "maintainers": ["fapiao-team"],
     "license": "LGPL-3",
     "depends": ["tax_gateway", "sale_stock"],
+    "external_dependencies": {"python": ["fapiao-core"]},
     "data": [
         "security/ir.model.access.csv",
         "security/vehicle_invoice_security.xml",

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 import requests
+from fapiao_core import FapiaoError, baiwang
+from fapiao_core.client import PlatformError, new_order_no
+from fapiao_core.platform import ISSUED, REFUSED, SESSION_UNKNOWN, Line, RedFormRequest
 from test_dialect_wire import issued_count, make_client, make_order
-from tg_core import FapiaoError, baiwang
-from tg_core.client import PlatformError, new_order_no
-from tg_core.platform import ISSUED, REFUSED, SESSION_UNKNOWN, Line, RedFormRequest
 
 
 def client_of(sandbox, **overrides):

@@ -23,6 +23,7 @@ DISTRIBUTIONS = {
     "yaml": "pyyaml",
     "stdnum": "python-stdnum",
     "prometheus_client": "prometheus-client",
+    "fapiao_core": "fapiao-core",
     "dateutil": "python-dateutil",
     "PIL": "pillow",
     "psycopg2": "psycopg2-binary",
@@ -60,21 +61,26 @@ def _imports(paths):
 
 def test_the_odoo_image_installs_what_the_add_ons_import():
     """Odoo's image brings Odoo's own requirements (requirements/odoo.txt pins the same list);
-    the Dockerfile installs requirements/project.txt; nothing else is there."""
+    the Dockerfile installs requirements/project.txt and the add-ons' core (core/, the
+    fapiao-core package); nothing else is there."""
     dockerfile = (DOCKER / "Dockerfile").read_text()
     assert "requirements/project.txt" in dockerfile and "-r /tmp/project.txt" in dockerfile
-    available = _pinned(ROOT / "requirements" / "odoo.txt") | _pinned(
-        ROOT / "requirements" / "project.txt"
+    assert "COPY core/ /tmp/fapiao-core/" in dockerfile and " /tmp/fapiao-core " in dockerfile
+    available = (
+        _pinned(ROOT / "requirements" / "odoo.txt")
+        | _pinned(ROOT / "requirements" / "project.txt")
+        | {"fapiao-core"}
     )
     code = [
         path
-        for path in (ROOT / "addons").rglob("*.py")
+        for path in (*(ROOT / "addons").rglob("*.py"), *(ROOT / "core").rglob("*.py"))
         if "sandbox" not in path.parts and "tests" not in path.parts
     ]
     local = {path.stem for path in code} | {path.name for path in (ROOT / "addons").iterdir()}
+    local -= {"fapiao_core"}  # a package of its own, which the image must install
     third_party = _imports(code) - set(sys.stdlib_module_names) - local - {"odoo"}
     needed = {DISTRIBUTIONS.get(name, name).lower().replace("_", "-") for name in third_party}
-    assert "tongsuopy" in needed and "prometheus-client" in needed
+    assert {"tongsuopy", "prometheus-client", "fapiao-core"} <= needed
     assert needed <= available, needed - available
     # and each add-on declares what it needs beyond Odoo
     for manifest in (ROOT / "addons").glob("*/__manifest__.py"):
@@ -185,7 +191,7 @@ def test_the_start_script_key_and_configuration(tmp_path):
     first = key.read_text()
     assert start.ensure_key(str(key)) is False and key.read_text() == first  # made once
     assert oct(key.stat().st_mode & 0o777) == "0o600"
-    from tg_core.crypto import Keyring
+    from fapiao_core.crypto import Keyring
 
     Keyring(first.splitlines())  # the keyring takes it
     text = start.runtime_conf(

@@ -10,10 +10,10 @@ import time
 from decimal import Decimal
 
 import pytest
+from fapiao_core import signature
+from fapiao_core.client import Config, PlatformError, new_order_no
+from fapiao_core.platform import ISSUED, PENDING, FapiaoRequest, Line, Party, client_class
 from sandbox.testing import SandboxProcess
-from tg_core import signature
-from tg_core.client import Config, PlatformError, new_order_no
-from tg_core.platform import ISSUED, PENDING, FapiaoRequest, Line, Party, client_class
 
 SELLER = "91110000600037341L"
 BUYER = "91310000MA1FL0001R"
@@ -49,7 +49,7 @@ def make_client(sandbox, dialect, **overrides):
 
 
 def make_order(kind="81", amount="100.00", tax="9.00", order_no=None, buyer=BUYER):
-    """A neutral request (tg_core.platform) of one line of apples."""
+    """A neutral request (fapiao_core.platform) of one line of apples."""
     return FapiaoRequest(
         business_key=order_no or new_order_no(),
         kind=kind,

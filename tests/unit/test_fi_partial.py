@@ -1,11 +1,12 @@
-"""Partial invoicing by amount and pre-invoice coverage (fi_core.partial), without Odoo."""
+"""Partial invoicing by amount and pre-invoice coverage (fapiao_core.fruit.partial), without
+Odoo."""
 
 import random
 from decimal import Decimal as D
 
 import pytest
-from fi_core.partial import cover, fill_amount
-from fi_core.splitting import Line, SplitError
+from fapiao_core.fruit.partial import cover, fill_amount
+from fapiao_core.fruit.splitting import Line, SplitError
 
 
 def line(key, qty, price, rate="0.09"):

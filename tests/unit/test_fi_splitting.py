@@ -1,10 +1,10 @@
-"""The fruit splitting engine (fi_core.splitting), without Odoo."""
+"""The fruit splitting engine (fapiao_core.fruit.splitting), without Odoo."""
 
 import random
 from decimal import Decimal as D
 
 import pytest
-from fi_core.splitting import Line, Policy, SplitError, split
+from fapiao_core.fruit.splitting import Line, Policy, SplitError, split
 
 RATE = D("0.09")
 

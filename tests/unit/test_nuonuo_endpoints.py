@@ -1,7 +1,7 @@
 """Nuonuo's published addresses per environment, and the overrides."""
 
 import pytest
-from tg_core import nuonuo
+from fapiao_core import nuonuo
 
 
 def test_presets_put_tokens_and_services_on_different_hosts():

@@ -11,19 +11,19 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
-from sandbox.testing import SandboxProcess
-from test_dialect_wire import BUYER, issued_count
-from test_dialect_wire import make_client as dialect_client
-from test_dialect_wire import make_order as dialect_order
-from tg_core import einvoice, nuonuo, signature
-from tg_core.client import PlatformError, check_document_url, new_order_no
-from tg_core.platform import (
+from fapiao_core import einvoice, nuonuo, signature
+from fapiao_core.client import PlatformError, check_document_url, new_order_no
+from fapiao_core.platform import (
     ISSUED,
     PENDING,
     REFUSED,
     RETRY,
     RedFormRequest,
 )
+from sandbox.testing import SandboxProcess
+from test_dialect_wire import BUYER, issued_count
+from test_dialect_wire import make_client as dialect_client
+from test_dialect_wire import make_order as dialect_order
 
 
 def make_client(sandbox, **overrides):
@@ -34,7 +34,7 @@ LINE_KIND = {"bs": "81", "pc": "82", "ec": "86", "es": "85"}
 
 
 def make_order(order_no=None, buyer=BUYER, amount="100.00", tax="9.00", line="bs"):
-    """A neutral request (tg_core.platform) of one line of apples."""
+    """A neutral request (fapiao_core.platform) of one line of apples."""
     return dialect_order(LINE_KIND[line], amount, tax, order_no=order_no, buyer=buyer)
 
 
@@ -228,7 +228,7 @@ def test_many_business_keys_in_one_query(sandbox):
 
 
 def test_diagnostics_report_every_step(sandbox):
-    from tg_core.diagnostics import diagnose
+    from fapiao_core.diagnostics import diagnose
 
     report = diagnose(make_client(sandbox))
     assert report["ok"], report
@@ -398,7 +398,7 @@ def test_the_drawer_s_session(sandbox):
 def test_a_skewed_clock_is_measured_and_refused(sandbox):
     """The platform's Date header gives the offset; a timestamp more than 5 minutes off its
     clock is refused (070307, [U]), and Test Connection says why."""
-    from tg_core.diagnostics import diagnose
+    from fapiao_core.diagnostics import diagnose
 
     client = make_client(sandbox)
     client.ping()
@@ -422,7 +422,7 @@ def test_a_skewed_clock_is_measured_and_refused(sandbox):
 def test_revocation_is_asked_of_the_ca_by_ocsp_then_crl(sandbox):
     """The sandbox's certificates name its CA's OCSP responder and CRL, as a public CA's do;
     a certificate revoked there is said revoked, by OCSP, and by the CRL when OCSP fails."""
-    from tg_core import diagnostics
+    from fapiao_core import diagnostics
 
     def fetch(method, url, body, content_type):
         headers = {"Content-Type": content_type} if content_type else {}

@@ -4,10 +4,10 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
+from fapiao_core import einvoice
+from fapiao_core.client import PlatformError, new_order_no
+from fapiao_core.platform import ISSUED, Line, RedFormRequest
 from test_platform_wire import make_client, make_order
-from tg_core import einvoice
-from tg_core.client import PlatformError, new_order_no
-from tg_core.platform import ISSUED, Line, RedFormRequest
 
 RED_TTL = 72 * 3600
 

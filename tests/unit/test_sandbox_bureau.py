@@ -8,8 +8,8 @@ import random
 from decimal import Decimal
 
 import pytest
+from fapiao_core import money, validators
 from sandbox import bureau
-from tg_core import money, validators
 
 SANDBOX = pathlib.Path(bureau.__file__).parent
 
@@ -23,7 +23,7 @@ def test_the_sandbox_imports_nothing_of_the_connector():
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
-            assert not any(name.split(".")[0] == "tg_core" for name in names), source.name
+            assert not any(name.split(".")[0] == "fapiao_core" for name in names), source.name
 
 
 @pytest.mark.parametrize(
@@ -104,4 +104,4 @@ def test_the_sandbox_image_installs_what_the_sandbox_imports():
                 needed.add((node.module or "").split(".")[0])
     third_party = needed - siblings - set(sys.stdlib_module_names)
     assert third_party and third_party <= installed, third_party - installed
-    assert "tg_core" not in dockerfile
+    assert "fapiao_core" not in dockerfile

@@ -9,9 +9,9 @@ import time
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
+from fapiao_core.client import Config, PlatformError
+from fapiao_core.nuonuo import NuonuoClient
 from sandbox.testing import SERVER, SandboxProcess
-from tg_core.client import Config, PlatformError
-from tg_core.nuonuo import NuonuoClient
 
 
 def test_health_over_verified_tls(sandbox_with_health):

@@ -1,4 +1,4 @@
-from tg_core import audit
+from fapiao_core import audit
 
 
 def chain(contents):

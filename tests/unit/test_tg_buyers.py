@@ -4,7 +4,7 @@ import io
 
 import openpyxl
 import pytest
-from tg_core import FapiaoError, buyers
+from fapiao_core import FapiaoError, buyers
 
 KNOWN = {
     "91310000MA1FL0001R": {

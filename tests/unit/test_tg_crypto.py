@@ -1,7 +1,7 @@
 import pytest
 from cryptography.exceptions import InvalidTag
-from tg_core import FapiaoError
-from tg_core.crypto import Keyring, new_key_line
+from fapiao_core import FapiaoError
+from fapiao_core.crypto import Keyring, new_key_line
 
 
 def test_round_trip_and_no_clear_text():

@@ -2,7 +2,7 @@ import io
 from decimal import Decimal
 
 import openpyxl
-from tg_core import export
+from fapiao_core import export
 
 
 def test_text_that_a_spreadsheet_would_run_is_written_as_text():

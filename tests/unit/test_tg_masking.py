@@ -1,4 +1,4 @@
-from tg_core.masking import is_masked_form_of, mask
+from fapiao_core.masking import is_masked_form_of, mask
 
 
 def test_ids_phones_and_accounts_keep_head_tail_and_length():

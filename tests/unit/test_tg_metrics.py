@@ -1,8 +1,8 @@
-"""tg_core.metrics: the Prometheus text of a snapshot, read back with prometheus-client's own
+"""fapiao_core.metrics: the Prometheus text of a snapshot, read back with prometheus-client's own
 parser; the 5xx alert's threshold."""
 
+from fapiao_core import metrics
 from prometheus_client.parser import text_string_to_metric_families
-from tg_core import metrics
 
 
 def samples(text):

@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from tg_core import FapiaoError
-from tg_core import money as m
+from fapiao_core import FapiaoError
+from fapiao_core import money as m
 
 
 def line(q, p, a, r, t):
@@ -43,10 +43,19 @@ def test_invoice_mismatch_and_decimals():
     assert err.value.code == "line_too_many_decimals"
 
 
-def test_split_adds_up():
-    parts = m.split_tax("100.00", [1, 1, 1])
+def test_allocation_adds_up():
+    parts = m.allocate("100.00", [1, 1, 1])
     assert parts == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
-    assert sum(m.split_tax("1234.57", [3, 7, 11, 13])) == Decimal("1234.57")
+    assert sum(m.allocate("1234.57", [3, 7, 11, 13])) == Decimal("1234.57")
+    assert m.allocate("10", [0, 0]) is None  # nothing to spread by
+
+
+def test_one_rounding_rule_half_up():
+    """The bureau rounds half up (四舍五入): 0.125 is 0.13 and 0.135 is 0.14, never banker's."""
+    assert m.cents("0.125") == Decimal("0.13")
+    assert m.allocate("0.125", [1]) == [Decimal("0.13")]
+    assert m.allocate("0.135", [1, 0]) == [Decimal("0.14"), Decimal("0.00")]
+    assert not m.differs("100.00", "100.01") and m.differs("100.00", "100.02")
 
 
 @pytest.mark.parametrize(

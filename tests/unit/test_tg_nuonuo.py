@@ -1,5 +1,5 @@
 import pytest
-from tg_core import nuonuo
+from fapiao_core import nuonuo
 
 
 def test_signature_matches_published_vector():
@@ -59,7 +59,7 @@ def test_a_neutral_request_becomes_nuonuo_s_order():
 def test_the_dialect_refuses_what_the_platform_would_before_sending():
     import dataclasses
 
-    from tg_core import FapiaoError
+    from fapiao_core import FapiaoError
 
     request = neutral_request()
     nuonuo.check(request)
@@ -87,7 +87,7 @@ def test_nuonuo_statuses_become_neutral_states(status, state):
 
 
 def test_an_unknown_status_is_not_read_as_anything():
-    from tg_core.client import PlatformError
+    from fapiao_core.client import PlatformError
 
     with pytest.raises(PlatformError) as err:
         nuonuo.result_of({"orderNo": "TG1", "serialNo": "S1", "status": "99"})

@@ -1,7 +1,7 @@
 """Token bucket arithmetic with a fake clock: no timing in the assertions."""
 
 import pytest
-from tg_core import ratelimit
+from fapiao_core import ratelimit
 
 
 def test_burst_then_rate():

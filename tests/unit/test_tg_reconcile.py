@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from tg_core.reconcile import reconcile
+from fapiao_core.reconcile import reconcile
 
 
 def row(number, total, order_no=None):

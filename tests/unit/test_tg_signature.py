@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
+from fapiao_core import signature
 from gmssl import func, sm2
-from tg_core import signature
 from tongsuopy.crypto import hashes as sm_hashes
 from tongsuopy.crypto import serialization as sm_serialization
 from tongsuopy.crypto.asymciphers import ec as sm_ec

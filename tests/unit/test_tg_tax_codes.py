@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from tg_core import FapiaoError
-from tg_core import tax_codes as tc
+from fapiao_core import FapiaoError
+from fapiao_core import tax_codes as tc
 
 KNOWN = {
     "1010115010100000000": {

@@ -1,8 +1,8 @@
 import random
 
 import pytest
-from tg_core import FapiaoError
-from tg_core import validators as v
+from fapiao_core import FapiaoError
+from fapiao_core import validators as v
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
-"""Risk rules of vehicle invoicing (vi_core.risk), without Odoo."""
+"""Risk rules of vehicle invoicing (fapiao_core.vehicle.risk), without Odoo."""
 
 from decimal import Decimal as D
 
 import pytest
-from vi_core import risk
+from fapiao_core.vehicle import risk
 
 FACTS = risk.Facts(
     vin="LSVAU2180N2200012",

@@ -1,10 +1,10 @@
-"""Dealer split strategies (vi_core.strategies), without Odoo."""
+"""Dealer split strategies (fapiao_core.vehicle.strategies), without Odoo."""
 
 from decimal import Decimal
 
 import pytest
-from vi_core import strategies
-from vi_core.strategies import Group, Item, StrategyError, by_role, register, split
+from fapiao_core.vehicle import strategies
+from fapiao_core.vehicle.strategies import Group, Item, StrategyError, by_role, register, split
 
 ITEMS = [
     Item("car1", "vehicle", "整车", 1),

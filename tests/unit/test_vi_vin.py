@@ -1,7 +1,7 @@
-"""VIN validation (vi_core.vin) with published examples, without Odoo."""
+"""VIN validation (fapiao_core.vehicle.vin) with published examples, without Odoo."""
 
 import pytest
-from vi_core.vin import VinError, check_digit, validate
+from fapiao_core.vehicle.vin import VinError, check_digit, validate
 
 # The example of the check-digit computation published with 49 CFR 565 (NHTSA).
 NHTSA_EXAMPLE = "1M8GDM9AXKP042788"

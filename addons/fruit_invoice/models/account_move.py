@@ -1,11 +1,11 @@
 import datetime
 import logging
 
+from fapiao_core import money
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
-
-from odoo.addons.tax_gateway.tg_core import money
 
 _logger = logging.getLogger(__name__)
 

@@ -2,15 +2,15 @@ import copy
 import datetime
 from decimal import Decimal
 
+from fapiao_core import money
+from fapiao_core.fruit.partial import cover
+from fapiao_core.fruit.splitting import Line, Policy, SplitError, split
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from odoo.addons.tax_gateway.models.tax_classification import EXEMPT_FLAGS
-from odoo.addons.tax_gateway.tg_core import money
-
-from ..fi_core.partial import cover
-from ..fi_core.splitting import Line, Policy, SplitError, split
 
 
 def _dec(value):

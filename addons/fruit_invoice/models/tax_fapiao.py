@@ -1,8 +1,9 @@
+from fapiao_core import money
+
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
-from odoo.addons.tax_gateway.tg_core import money
 
 WORKFLOW_FIELDS = {"fruit_approval_state", "fruit_approval_reason", "fruit_approved_by"}
 

@@ -1,11 +1,12 @@
 """Produce bought from farmers: a 农产品收购发票 issued over the wire, input VAT credited."""
 
+from fapiao_core import nuonuo
+
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
-from odoo.addons.tax_gateway.tg_core import nuonuo
 
 RESIDENT_ID = "11010519491231002X"  # the check-digit example of GB 11643
 

@@ -1,13 +1,12 @@
 from decimal import Decimal
 
+from fapiao_core import money
+from fapiao_core.fruit.partial import fill_amount
+from fapiao_core.fruit.splitting import Line, SplitError
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
-
-from odoo.addons.tax_gateway.tg_core import money
-
-from ..fi_core.partial import fill_amount
-from ..fi_core.splitting import Line, SplitError
 
 MODES = [
     ("quantity", "By quantity"),

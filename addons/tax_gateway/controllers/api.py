@@ -1,4 +1,4 @@
-"""The fapiao REST API, /api/fapiao/v1 (tg_core/api.py holds its OpenAPI document).
+"""The fapiao REST API, /api/fapiao/v1 (core/fapiao_core/api.py holds its OpenAPI document).
 
 Each call is authenticated by an Odoo API key (Authorization: Bearer <key>) and runs as that
 key's user, with that user's rights, companies and language: the server's record rules and the
@@ -11,6 +11,7 @@ import logging
 import math
 import re
 
+from fapiao_core import api, money, states
 from psycopg2 import IntegrityError
 
 from odoo import http
@@ -20,18 +21,18 @@ from odoo.http import request
 from ..models.tax_fapiao import FAPIAO_KINDS, STATES
 from ..models.tax_red_form import REASONS
 from ..models.tg_messages import core_message
-from ..tg_core import api, money
 from .main import _allowed
 
 _logger = logging.getLogger(__name__)
 P = api.PREFIX
 
 
-class ApiError(Exception):
+class ApiError(api.RequestError):
+    """A refusal of the controller's own (authentication, idempotency, not found), HTTP status
+    first."""
+
     def __init__(self, status, code, message_key, headers=None, **params):
-        super().__init__(message_key)
-        self.status, self.code, self.key, self.params = status, code, message_key, params
-        self.headers = headers or {}
+        super().__init__(code, message_key, status=status, headers=headers, **params)
 
 
 def _red_states(env):
@@ -66,11 +67,8 @@ class FapiaoApi(http.Controller):
             else:
                 with env.cr.savepoint():
                     status, payload, audited = work(env)
-        except ApiError as err:
+        except api.RequestError as err:  # the request's (core) and the controller's refusals
             status, headers = err.status, err.headers
-            payload = self._error(env, err.code, err.key, err.params)
-        except api.RequestError as err:
-            status = err.status
             payload = self._error(env, err.code, err.key, err.params)
         except (AccessError, MissingError) as err:
             status = 403 if isinstance(err, AccessError) else 404
@@ -296,7 +294,7 @@ class FapiaoApi(http.Controller):
             )
             move.action_prepare_fapiao()
             live = move.fapiao_ids.filtered(
-                lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
+                lambda f: f.direction == "blue" and f.state not in states.GIVEN_UP
             )
             if not live:
                 raise UserError(core_message(env, "api_not_invoiceable", {"invoice": move.name}))

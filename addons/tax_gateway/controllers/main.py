@@ -1,11 +1,11 @@
 import ipaddress
 import logging
 
+from fapiao_core import platform
+
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
-
-from ..tg_core import platform
 
 _logger = logging.getLogger(__name__)
 # A platform's result notice is a few hundred bytes; anything much larger is not one.

@@ -7,11 +7,11 @@ the route answers 404. Prometheus sends it as ``Authorization: Bearer <token>``
 import hmac
 import re
 
+from fapiao_core import metrics
+
 from odoo import http
 from odoo.http import request
 from odoo.tools import config
-
-from ..tg_core import metrics
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

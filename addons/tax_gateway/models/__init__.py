@@ -15,6 +15,9 @@ from . import account_move
 from . import res_config_settings
 from . import tax_gateway_error
 from . import tax_gateway_request_log
+from . import tax_gateway_provider_health
+from . import tax_gateway_provider_session
+from . import tax_gateway_provider_polling
 from . import tax_gateway_provider
 from . import ir_attachment
 from . import tax_gateway_audit

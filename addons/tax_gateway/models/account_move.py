@@ -1,10 +1,10 @@
+from fapiao_core import FapiaoError, money, states
+from fapiao_core.validators import validate_fapiao_number
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
-from ..tg_core import FapiaoError, money
-from ..tg_core.validators import validate_fapiao_number
-from .tax_fapiao import LOCKED_STATES
 from .tax_gateway_guarded_mixin import identity_recently_checked
 from .tg_messages import core_validation_error
 
@@ -84,7 +84,7 @@ class AccountMove(models.Model):
             bool(origin)
             and self.move_type == self._fapiao_refund_types().get(origin.move_type)
             and any(
-                f.direction == "blue" and f.state in LOCKED_STATES for f in origin._bureau_fapiao()
+                f.direction == "blue" and f.state in states.LOCKED for f in origin._bureau_fapiao()
             )
         )
 
@@ -106,14 +106,14 @@ class AccountMove(models.Model):
             "issued",
         ]
         for move in self:
-            states = {
+            present = {
                 # held for the drawer's login: to the invoice, still to issue
                 "to_issue" if state == "waiting_login" else state
                 for state in move.fapiao_ids.filtered(
-                    lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
+                    lambda f: f.direction == "blue" and f.state not in states.GIVEN_UP
                 ).mapped("state")
             }
-            move.fapiao_state = next((s for s in priority if s in states), "none")
+            move.fapiao_state = next((s for s in priority if s in present), "none")
 
     @api.constrains("fapiao")
     def _check_fapiao(self):
@@ -146,7 +146,7 @@ class AccountMove(models.Model):
 
     def _has_locked_fapiao(self):
         self.ensure_one()
-        return any(f.state in LOCKED_STATES for f in self._bureau_fapiao())
+        return any(f.state in states.LOCKED for f in self._bureau_fapiao())
 
     # ------------------------------------------------- accounting is frozen
     @api.depends("fapiao_ids.state")
@@ -172,9 +172,9 @@ class AccountMove(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_fapiao(self):
         for move in self:
-            if move._bureau_fapiao().filtered(lambda f: f.state not in ("draft", "cancelled")):
+            if move._bureau_fapiao().filtered(lambda f: f.state not in states.UNSUBMITTED):
                 raise UserError(_("Invoice %s has fapiao and cannot be deleted.", move.name))
-            if move._bureau_red_forms().filtered(lambda f: f.state not in ("draft", "cancelled")):
+            if move._bureau_red_forms().filtered(lambda f: f.state not in states.FORM_UNSUBMITTED):
                 raise UserError(
                     _("Credit note %s has a red letter at the bureau: it stays.", move.name)
                 )
@@ -182,7 +182,7 @@ class AccountMove(models.Model):
     def button_cancel(self):
         for move in self:
             if move._bureau_red_forms().filtered(
-                lambda f: f.state not in ("draft", "cancelled", "failed")
+                lambda f: f.state not in states.FORM_NOT_AT_BUREAU
             ):
                 raise UserError(
                     _(
@@ -278,7 +278,7 @@ class AccountMove(models.Model):
                     "with an issued fapiao."
                 )
             )
-        live = self.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
+        live = self.red_form_ids.filtered(lambda f: f.state not in states.FORM_GIVEN_UP)
         if live:
             return live._action_view()
         return self._create_red_forms()._action_view()
@@ -296,7 +296,7 @@ class AccountMove(models.Model):
         reverses, within what is left of them. Refuses what would reverse more than was issued."""
         self.ensure_one()
         blue = self.reversed_entry_id.fapiao_ids.filtered(
-            lambda f: f.direction == "blue" and f.state in ("issued", "partially_reversed")
+            lambda f: f.direction == "blue" and f.state in states.REVERSIBLE
         )
         left = {}
         for fapiao in blue:
@@ -391,7 +391,7 @@ class AccountMove(models.Model):
                     ("move_id.move_type", "in", invoice_types),
                     ("company_id", "=", move.company_id.id),
                     ("direction", "=", "blue"),
-                    ("state", "in", ("issuing", "issued", "partially_reversed")),
+                    ("state", "in", ("issuing", *states.REVERSIBLE)),
                 ],
                 limit=1,
             )
@@ -410,7 +410,7 @@ class AccountMove(models.Model):
 
     def _check_red_letters_issued(self):
         self.ensure_one()
-        live = self._bureau_red_forms().filtered(lambda f: f.state not in ("cancelled", "failed"))
+        live = self._bureau_red_forms().filtered(lambda f: f.state not in states.FORM_GIVEN_UP)
         if not live or any(f.state != "issued" for f in live):
             raise UserError(
                 _(
@@ -420,7 +420,7 @@ class AccountMove(models.Model):
                 )
             )
         red_total = -sum(money.D(f.red_fapiao_id.amount_total) for f in live)
-        if abs(red_total - money.D(self.amount_total)) > money.D("0.01"):
+        if money.differs(red_total, self.amount_total):
             raise UserError(
                 _(
                     "Credit note %(credit)s totals %(total)s but its red fapiao total "
@@ -434,7 +434,7 @@ class AccountMove(models.Model):
     def _post_after_red_letter(self):
         """Once every red letter of a draft credit note is issued, post and reconcile it."""
         for move in self.filtered(lambda m: m.state == "draft" and m._needs_red_letter()):
-            live = move.red_form_ids.filtered(lambda f: f.state not in ("cancelled", "failed"))
+            live = move.red_form_ids.filtered(lambda f: f.state not in states.FORM_GIVEN_UP)
             if any(f.state != "issued" for f in live):
                 continue
             try:
@@ -458,7 +458,7 @@ class AccountMove(models.Model):
         for move in self:
             move.action_prepare_fapiao()
             fapiao |= move.fapiao_ids.filtered(
-                lambda f: f.direction == "blue" and f.state in ("draft", "failed")
+                lambda f: f.direction == "blue" and f.state in states.EDITABLE
             )
         if not fapiao:
             raise UserError(_("These invoices have no fapiao left to issue."))
@@ -482,9 +482,9 @@ class AccountMove(models.Model):
         self.ensure_one()
         self.action_prepare_fapiao()
         blue = self.fapiao_ids.filtered(
-            lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
+            lambda f: f.direction == "blue" and f.state not in states.GIVEN_UP
         )
-        drafts = blue.filtered(lambda f: f.state in ("draft", "failed"))
+        drafts = blue.filtered(lambda f: f.state in states.EDITABLE)
         limit = money.D(self.company_id.fapiao_identity_check_amount)
         above = limit and any(money.D(f.amount_total) > limit for f in drafts)
         # Odoo's identity check is a dialog, which neither Send & Print nor its batch cron has:
@@ -515,7 +515,7 @@ class AccountMove(models.Model):
             and all(
                 f.state == "issued"
                 for f in m._bureau_fapiao().filtered(
-                    lambda f: f.direction == "blue" and f.state not in ("cancelled", "voided")
+                    lambda f: f.direction == "blue" and f.state not in states.GIVEN_UP
                 )
             )
         )
@@ -561,7 +561,7 @@ class AccountMove(models.Model):
         if self.state != "posted":
             raise UserError(_("Post invoice %s before preparing its fapiao.", self.name))
         blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue")
-        live = blue.filtered(lambda f: f.state not in ("cancelled", "voided", "reversed"))
+        live = blue.filtered(lambda f: f.state not in states.DEAD)
         if not live and blue.filtered(lambda f: f.state == "reversed"):
             # fully reversed: issued again after an error (开票有误), never after a credit note
             if self.reversal_move_ids.filtered(lambda m: m.state == "posted"):
@@ -584,7 +584,7 @@ class AccountMove(models.Model):
             values = self._fapiao_split_values()
             blue = self.env["tax.fapiao"]._create_prepared(values)
             total = sum(money.D(f.amount_total) for f in blue)
-            if abs(total - money.D(self.amount_total)) > money.D("0.01"):
+            if money.differs(total, self.amount_total):
                 raise UserError(
                     _(
                         "The fapiao of %(invoice)s would total %(total)s, not the invoice's "

@@ -1,8 +1,9 @@
+from fapiao_core import validators
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import config
 
-from ..tg_core import validators
 from .tax_gateway_guarded_mixin import refuse_without_identity
 
 

@@ -1,12 +1,13 @@
 import json
 
+from fapiao_core import FapiaoError
+from fapiao_core.validators import PERSON_ID_TYPES, RESIDENT_ID, validate_tax_id
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from odoo.addons.base.models.res_users import check_identity
 
-from ..tg_core import FapiaoError
-from ..tg_core.validators import PERSON_ID_TYPES, RESIDENT_ID, validate_tax_id
 from .tax_gateway_guarded_mixin import (
     check_second_factor,
     identity_recently_checked,

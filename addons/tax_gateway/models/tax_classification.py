@@ -2,10 +2,11 @@ import csv
 import logging
 import pathlib
 
+from fapiao_core import FapiaoError
+from fapiao_core.validators import validate_tax_code
+
 from odoo import api, fields, models
 
-from ..tg_core import FapiaoError
-from ..tg_core.validators import validate_tax_code
 from .tg_messages import core_validation_error
 
 _logger = logging.getLogger(__name__)

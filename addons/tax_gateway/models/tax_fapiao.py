@@ -2,24 +2,23 @@ import contextlib
 import datetime
 import logging
 
+from fapiao_core import FapiaoError, einvoice, errors, money, platform, signature, states
+from fapiao_core.client import PlatformError, new_order_no
+from fapiao_core.platform import SESSION_LOGIN
+from fapiao_core.validators import validate_fapiao_number, validate_tax_id
 from psycopg2.errors import LockNotAvailable
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import Savepoint
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import FapiaoError, einvoice, money, platform, signature
-from ..tg_core.client import PlatformError, new_order_no
-from ..tg_core.platform import SESSION_LOGIN, SESSION_VERIFY
-from ..tg_core.validators import validate_fapiao_number, validate_tax_id
 from .tax_classification import EXEMPT_FLAGS
 from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
-from .tax_red_form import LIVE_STATES as RED_FORM_LIVE_STATES
 from .tg_messages import core_error, core_validation_error
 
 FAPIAO_KINDS = [
@@ -45,15 +44,6 @@ STATES = [
     ("voided", "Voided"),
     ("cancelled", "Cancelled"),
 ]
-# The state machine's groups of states, in one place.
-# A fapiao the user may still change (header and lines), submit, cancel or delete.
-EDITABLE_STATES = ("draft", "failed")
-# States in which the tax bureau knows the document: the accounting side is frozen.
-LOCKED_STATES = ("issuing", "issued", "partially_reversed", "reversed")
-# Submitted, not sent yet: to issue, or held until the drawer logs in to the tax bureau.
-QUEUED_STATES = ("to_issue", "waiting_login")
-# States of a fapiao that counts against its invoice's amount (not given up, not reversed).
-DEAD_STATES = ("cancelled", "voided", "reversed")
 # Fields written only by the state machine's transitions (tax.gateway.workflow.mixin).
 WORKFLOW_FIELDS = {
     "state",
@@ -81,7 +71,6 @@ WORKFLOW_FIELDS = {
     "qr_payload",
 }
 VEHICLE_KINDS = platform.VEHICLE_KINDS
-SESSION_HOLDS = (SESSION_LOGIN, SESSION_VERIFY)  # the drawer's sessions that hold fapiao
 ALERT_AFTER = datetime.timedelta(hours=24)
 ESCALATE_AFTER = datetime.timedelta(hours=36)  # escalated before the 48 h mark
 _logger = logging.getLogger(__name__)
@@ -150,6 +139,10 @@ class TaxFapiao(models.Model):
     state = fields.Selection(
         STATES, default="draft", required=True, readonly=True, tracking=True, copy=False, index=True
     )
+    is_editable = fields.Boolean(
+        compute="_compute_is_editable",
+        help="Draft or failed: it may still be changed, issued or cancelled.",
+    )
     origin_fapiao_id = fields.Many2one(
         "tax.fapiao", string="Reversed Fapiao", readonly=True, ondelete="restrict", index=True
     )
@@ -198,7 +191,13 @@ class TaxFapiao(models.Model):
     )
     error_code = fields.Char(readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
-    error_retryable = fields.Boolean(readonly=True, copy=False)
+    error_retryable = fields.Boolean(
+        string="Issue Again Unchanged",
+        readonly=True,
+        copy=False,
+        help="The platform keeps this fapiao under its business key after a failed step (its "
+        "seal): issuing it again, unchanged, asks the platform to finish it.",
+    )
     submitted_at = fields.Datetime(readonly=True, copy=False, index=True)
     submitted_by_id = fields.Many2one(
         "res.users",
@@ -356,7 +355,7 @@ class TaxFapiao(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         for fapiao in self:
-            if fapiao.state not in ("draft", "cancelled", "failed") or fapiao.number:
+            if fapiao.state not in states.NEVER_ISSUED or fapiao.number:
                 raise UserError(
                     _(
                         "Fapiao %s is known to the tax bureau and is archived for 10 years: "
@@ -385,9 +384,14 @@ class TaxFapiao(models.Model):
             self._check_editable()
         return super().write(vals)
 
+    @api.depends("state")
+    def _compute_is_editable(self):
+        for fapiao in self:
+            fapiao.is_editable = fapiao.state in states.EDITABLE
+
     def _check_editable(self):
         """One rule for the header and its lines: only drafts and failed fapiao change."""
-        if any(f.state not in EDITABLE_STATES for f in self):
+        if any(f.state not in states.EDITABLE for f in self):
             raise UserError(_("Only draft or failed fapiao can be changed."))
         held = self.filtered(lambda f: f.state == "failed" and f.error_retryable and f.order_no)
         if held:
@@ -423,7 +427,7 @@ class TaxFapiao(models.Model):
             raise UserError(_("Only a Fapiao Issuer (开票员) may issue fapiao."))
         check_second_factor(self.env, self.company_id)
         for fapiao in self:
-            if fapiao.state not in ("draft", "failed"):
+            if fapiao.state not in states.EDITABLE:
                 raise UserError(_("Fapiao %s is not a draft.", fapiao.display_name))
             fapiao._check_before_issue()
         self._check_credit_line()
@@ -451,7 +455,7 @@ class TaxFapiao(models.Model):
         """A fapiao still *To Issue* may have been sent by a job whose answer was lost: the
         platform is asked first, and a fapiao it knows is not reset but takes its answer."""
         for fapiao in self:
-            if fapiao.state not in (*QUEUED_STATES, "failed"):
+            if fapiao.state not in states.RESETTABLE:
                 raise UserError(_("Only fapiao waiting to be issued or failed go back to draft."))
         known = self.filtered(
             lambda f: f.state == "to_issue" and f.order_no and f._settle_unknown_outcome()
@@ -510,7 +514,7 @@ class TaxFapiao(models.Model):
 
     @transition
     def action_cancel(self):
-        if any(f.state not in ("draft", "failed") or f.number for f in self):
+        if any(f.state not in states.EDITABLE or f.number for f in self):
             raise UserError(
                 _(
                     "Only fapiao that were never issued can be cancelled; "
@@ -652,7 +656,7 @@ class TaxFapiao(models.Model):
                 [
                     ("move_id", "=", move.id),
                     ("direction", "=", "blue"),
-                    ("state", "in", (*QUEUED_STATES, *LOCKED_STATES)),
+                    ("state", "in", (*states.QUEUED, *states.LOCKED)),
                     ("id", "!=", self.id),
                 ]
             )
@@ -760,7 +764,7 @@ class TaxFapiao(models.Model):
         forms = self.env["tax.red.form"].search(
             [
                 ("fapiao_id", "=", self.id),
-                ("state", "in", RED_FORM_LIVE_STATES),
+                ("state", "in", states.FORM_LIVE),
                 ("id", "not in", (exclude or self.env["tax.red.form"]).ids),
             ]
         )
@@ -860,7 +864,7 @@ class TaxFapiao(models.Model):
                 _("Fapiao %s is being submitted elsewhere.", self.id), seconds=10
             ) from err
         self.invalidate_recordset()
-        if self.state not in ("to_issue", "issuing"):
+        if self.state not in states.AWAITING_PLATFORM:
             return f"nothing to do in state {self.state}"
         if not self.order_no:  # business key is stored before the first call
             raise UserError(_("Fapiao %s has no business key.", self.display_name))
@@ -875,7 +879,7 @@ class TaxFapiao(models.Model):
                 return f"refused before sending: {err.args[0]}"
         provider = self._provider()
         provider._check_online()
-        if self.state == "to_issue" and provider.session_state in SESSION_HOLDS:
+        if self.state == "to_issue" and provider.session_state in states.SESSION_HOLDS:
             return self._hold_for_login(provider.session_state)  # nothing is sent
         request = request or self._platform_request()
         client = provider._client()
@@ -915,19 +919,23 @@ class TaxFapiao(models.Model):
 
     def _session_refusal(self, err, client, provider):
         """Whether a refusal is the drawer's session (logged out, identity due) rather than
-        the fapiao's: a refusal that is neither transient nor one of the content's makes the
-        platform be asked. Returns the session state that holds the fapiao, or None."""
+        the fapiao's: a refusal the error table (fapiao_core.errors) does not put on the
+        content, nor retries, makes the platform be asked; a code of class HOLD holds the
+        fapiao even when the platform does not say. Returns the session state that holds the
+        fapiao, or None."""
         if err.transient or err.unknown:
             return None
-        catalogue = self.env["tax.gateway.error"].search([("code", "=", err.code)], limit=1)
-        if catalogue.new_business_key:  # the content was refused
+        action = errors.action(client.dialect, err.code)
+        if action in (errors.NEW_KEY, errors.REISSUE):
             return None
         try:
             state = client.session_state()
         except PlatformError:
-            return None
-        if state not in SESSION_HOLDS:
-            return None
+            state = None
+        if state not in states.SESSION_HOLDS:
+            if action != errors.HOLD:
+                return None
+            state = SESSION_LOGIN  # the platform's code says so, whatever its session query
         provider._set_session_state(state)
         return state
 
@@ -995,37 +1003,6 @@ class TaxFapiao(models.Model):
             raise
         savepoint.close(rollback=False)
 
-    def _poll_results(self, client):
-        """Ask the platform for the results of these fapiao, as many per call as it takes, and take
-        each in a savepoint of its own: one fapiao's refusal or bad document never holds up
-        the others. A fapiao another worker holds (its issuing job) is skipped. Returns the
-        fapiao still issuing, skipped ones included."""
-        cr = self.env.cr
-        for ids in split_every(client.query_batch, self.ids):
-            cr.execute(
-                SQL(
-                    "SELECT id FROM tax_fapiao WHERE id = ANY(%s) AND state = 'issuing' "
-                    "ORDER BY id FOR UPDATE SKIP LOCKED",
-                    list(ids),
-                )
-            )
-            locked = self.browse([row[0] for row in cr.fetchall()])
-            if not locked:
-                continue
-            locked.invalidate_recordset()
-            requests = {fapiao.order_no: fapiao._platform_request() for fapiao in locked}
-            try:
-                outcomes = client.query_many(requests)
-            except PlatformError as err:
-                if err.transient:  # asked again at the next poll (the request log has it)
-                    _logger.info("poll of %s fapiao: %s, asked again later", len(locked), err)
-                    break
-                outcomes = dict.fromkeys(requests, err)  # as if each had been asked alone
-            for fapiao in locked:
-                fapiao._take_polled(outcomes[fapiao.order_no], client)
-        self.invalidate_recordset(["state"])
-        return self.filtered(lambda fapiao: fapiao.state == "issuing")
-
     def _take_polled(self, outcome, client):
         """One fapiao's answer to a poll (Result or PlatformError), in a savepoint: what
         goes wrong with it is kept on it and rolled back alone."""
@@ -1047,7 +1024,7 @@ class TaxFapiao(models.Model):
     @api.model
     def _cron_poll_issuing(self):
         """Safety net: jobs can be lost with a crashed worker; nothing waits forever."""
-        waiting = self.search([("state", "in", ("to_issue", "issuing"))], limit=500)
+        waiting = self.search([("state", "in", states.AWAITING_PLATFORM)], limit=500)
         for fapiao in waiting.filtered(lambda f: f.state == "to_issue"):
             fapiao._enqueue_issue()
         waiting.filtered(lambda f: f.state == "issuing")._enqueue_poll(delay=0)
@@ -1059,7 +1036,7 @@ class TaxFapiao(models.Model):
         now = fields.Datetime.now()
         waiting = self.search(
             [
-                ("state", "in", (*QUEUED_STATES, "issuing")),
+                ("state", "in", states.IN_FLIGHT),
                 ("submitted_at", "<=", now - ALERT_AFTER),
                 ("alert_level", "<", 2),
             ],
@@ -1098,14 +1075,17 @@ class TaxFapiao(models.Model):
         self.alert_level = level
 
     def _platform_error(self, err):
+        """A refusal of the platform, as the error table classes it (fapiao_core.errors):
+        retried by the job, or the fapiao fails (under a new key when its content was
+        refused; kept under its key when the platform keeps it)."""
         if err.transient:
             raise RetryableJobError(f"{err.code}: {err.message}") from err
-        catalogue = self.env["tax.gateway.error"].search([("code", "=", err.code)], limit=1)
+        action = errors.action(self.dialect, err.code)
         self._mark_failed(
             err.code,
-            self.env["tax.gateway.error"]._describe(err.code, err.message),
-            retryable=False,
-            new_key=catalogue.new_business_key,
+            self.env["tax.gateway.error"]._describe(err.code, err.message, self.dialect),
+            retryable=action == errors.REISSUE,
+            new_key=action == errors.NEW_KEY,
         )
         return f"failed: {err.code}"
 
@@ -1162,13 +1142,17 @@ class TaxFapiao(models.Model):
             raise PlatformError("VOIDED", _("The platform says this fapiao was voided there."))
         if result.state == platform.RETRY:  # the platform keeps it under its key: issue again
             self._mark_failed(
-                result.code, Error._describe(result.code, result.message), retryable=True
+                result.code,
+                Error._describe(result.code, result.message, self.dialect),
+                retryable=True,
             )
             if result.serial and self.platform_serial != result.serial:
                 self.platform_serial = result.serial
             return True
         # refused for its content: a corrected fapiao goes under a new key
-        self._mark_failed(result.code, Error._describe(result.code, result.message), new_key=True)
+        self._mark_failed(
+            result.code, Error._describe(result.code, result.message, self.dialect), new_key=True
+        )
         return True
 
     def _archive_documents(self, result, client=None):
@@ -1303,7 +1287,7 @@ class TaxFapiao(models.Model):
                 ("company_id", "=", company.id),
                 ("direction", "=", "blue"),
                 # sent since the platform's figure: waiting, issuing or issued meanwhile
-                ("state", "not in", ("draft", "failed", "cancelled")),
+                ("state", "not in", states.NEVER_ISSUED),
                 ("submitted_at", ">=", checked_at),
                 ("id", "not in", (exclude or self.browse()).ids),
             ]
@@ -1321,7 +1305,7 @@ class TaxFapiao(models.Model):
             )
 
     def _platform_vehicle(self):
-        """The vehicle this fapiao sells, as neutral data (tg_core.platform.VEHICLE_KEYS), or
+        """The vehicle this fapiao sells, as neutral data (fapiao_core.platform.VEHICLE_KEYS), or
         None; the vehicle trade fills it in from the VIN's lot."""
         return None
 

@@ -1,6 +1,7 @@
+from fapiao_core import money, platform
+
 from odoo import api, fields, models
 
-from ..tg_core import money, platform
 from .tax_classification import POLICY_FLAGS
 
 

@@ -4,9 +4,9 @@ and a rate bucket per API key (each company's API settings are on res.company)."
 import datetime
 import time
 
-from odoo import api, fields, models
+from fapiao_core import ratelimit
 
-from ..tg_core import ratelimit
+from odoo import api, fields, models
 
 IDEMPOTENCY_DAYS = 7
 
@@ -35,7 +35,7 @@ class TaxGatewayApiRequest(models.Model):
     ]
 
     def init(self):
-        # one token bucket per API key (tg_core.ratelimit), shared by every worker process
+        # one token bucket per API key (fapiao_core.ratelimit), shared by every worker process
         self.env.cr.execute(
             "CREATE TABLE IF NOT EXISTS tax_gateway_api_bucket ("
             " key_id varchar PRIMARY KEY, tokens double precision, stamp double precision)"

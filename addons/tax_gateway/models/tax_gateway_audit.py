@@ -2,6 +2,7 @@ import datetime
 import logging
 import random
 
+from fapiao_core import audit
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -9,7 +10,6 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import SQL
 
-from ..tg_core import audit
 from .tax_gateway_encrypted_mixin import get_keyring
 from .tax_gateway_workflow import in_transition, transition_running
 

@@ -1,12 +1,12 @@
 import os
 
+from fapiao_core import FapiaoError
+from fapiao_core.crypto import Keyring
+from fapiao_core.masking import is_masked_form_of, mask
+
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import config
-
-from ..tg_core import FapiaoError
-from ..tg_core.crypto import Keyring
-from ..tg_core.masking import is_masked_form_of, mask
 
 # who reads personal data in clear; everyone else sees it masked (脱敏)
 PERSONAL_DATA_GROUP = "tax_gateway.group_fapiao_personal_data"
@@ -39,7 +39,7 @@ def get_keyring(env):
 
 
 class TaxGatewayEncryptedMixin(models.AbstractModel):
-    """Personal data encrypted at rest (AES-256-GCM, tg_core.crypto).
+    """Personal data encrypted at rest (AES-256-GCM, fapiao_core.crypto).
 
     A model lists in ``_encrypted_fields`` the names of non-stored Char fields computed with
     ``_compute_encrypted`` and inverted with ``_inverse_encrypted``; each is backed by a stored

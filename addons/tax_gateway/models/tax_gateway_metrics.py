@@ -1,23 +1,21 @@
-"""The connector's metrics (tg_core.metrics renders them for Prometheus at
+"""The connector's metrics (fapiao_core.metrics renders them for Prometheus at
 /tax_gateway/metrics) and the alert on a platform answering HTTP 5xx too often."""
 
 import datetime
 import logging
 import time
 
+from fapiao_core import diagnostics, metrics, states
+
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..tg_core import diagnostics, metrics
-from .tax_fapiao import QUEUED_STATES
-from .tax_gateway_provider import PLATFORM_JOB_MODELS
+from .tax_gateway_provider_health import PLATFORM_JOB_MODELS
 
 _logger = logging.getLogger(__name__)
 # the certificates' days left need a TLS handshake with the platform: read once an hour
 CERTIFICATE_CACHE_SECONDS = 3600
 _certificate_cache = {}
-ISSUED_STATES = ("issued", "partially_reversed", "reversed")
-WAITING_STATES = (*QUEUED_STATES, "issuing")
 
 
 class TaxGatewayMetrics(models.AbstractModel):
@@ -73,7 +71,7 @@ class TaxGatewayMetrics(models.AbstractModel):
 
     @api.model
     def _snapshot(self):
-        """The plain values tg_core.metrics renders. Called as superuser by the metrics route
+        """The plain values fapiao_core.metrics renders. Called as superuser by the metrics route
         (authenticated by its token): it reads counts across companies, no record."""
         since = self._window_start()
         calls = self._call_stats(since)
@@ -94,15 +92,15 @@ class TaxGatewayMetrics(models.AbstractModel):
             )
         Fapiao = self.env["tax.fapiao"]
         queued = Fapiao._read_group(
-            [("state", "in", (*WAITING_STATES, "failed"))], ["company_id", "state"], ["__count"]
+            [("state", "in", (*states.IN_FLIGHT, "failed"))], ["company_id", "state"], ["__count"]
         )
         finished = Fapiao._read_group(
-            [("submitted_at", ">=", since), ("state", "in", (*ISSUED_STATES, "failed"))],
+            [("submitted_at", ">=", since), ("state", "in", (*states.ISSUED, "failed"))],
             ["company_id", "state"],
             ["__count"],
         )
         oldest = Fapiao._read_group(
-            [("state", "in", WAITING_STATES)], ["company_id"], ["submitted_at:min"]
+            [("state", "in", states.IN_FLIGHT)], ["company_id"], ["submitted_at:min"]
         )
         now = fields.Datetime.now()
         companies = {}
@@ -111,7 +109,7 @@ class TaxGatewayMetrics(models.AbstractModel):
                 "company": company.name,
                 "issued": 0,
                 "failed": 0,
-                "queue": dict.fromkeys((*WAITING_STATES, "failed"), 0),
+                "queue": dict.fromkeys((*states.IN_FLIGHT, "failed"), 0),
                 "oldest_waiting": 0.0,
             }
         for company, state, count in queued:

@@ -3,44 +3,23 @@ import logging
 import re
 import time
 
-import requests
+from fapiao_core import money, platform, ratelimit, states, validators
+from fapiao_core.client import Config, PlatformError, shared_session
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, config, ormcache
+from odoo.tools import config, ormcache
 
-from odoo.addons.base.models.res_users import check_identity
-from odoo.addons.queue_job.exception import RetryableJobError
-
-from ..tg_core import breaker, diagnostics, money, platform, ratelimit, validators
-from ..tg_core.client import Config, PlatformError, shared_session
-from ..tg_core.diagnostics import MAX_CLOCK_SKEW, diagnose
-from ..tg_core.export import pending_xlsx
 from .tax_gateway_encrypted_mixin import get_keyring
-from .tax_red_form import IN_FLIGHT_STATES as RED_FORM_IN_FLIGHT
 
-# days before a certificate expires when managers get an activity (once per limit and certificate)
-CERT_ALERT_DAYS = (30, 7)
 # getCreditLine: at most once per 30 s and 20 times a day (Odoo's l10n_cn_edi_nuonuo client notes)
-QR_RENEW_INTERVAL = 60  # seconds between two new QR codes of the bureau
-QR_RENEWALS_PER_DAY = 20
 CREDIT_MIN_INTERVAL = 30
 CREDIT_CALLS_PER_DAY = 20
 # a call waits inline for a rate-limit token at most this long; longer, the job is retried later
 RATE_MAX_INLINE_WAIT = 2.0
-# fapiao a poll job asks for: one query's worth. With a real platform's latency, some 0.3-0.5 s
-# per fapiao issued (its documents downloaded and archived): 15-25 s a job, well within a
-# worker's time limit whatever the backlog
 # fields typed in once and never shown again (stored as <name>_enc)
 WRITE_ONLY_SECRETS = ("app_secret", "client_key_password", "api_password")
-POLL_PER_JOB = 50  # fapiao a poll job takes (one query of Nuonuo's; more queries elsewhere)
-# jobs that talk to the platform: held while it is offline, woken in order when it is back
-PLATFORM_JOB_MODELS = ("tax.fapiao", "tax.red.form", "tax.gateway.provider")
-# a CRL or an OCSP answer larger than this is not read
-MAX_REVOCATION_BYTES = 10 * 1024 * 1024
-# the heartbeat reads an online platform's clock this often (seconds)
-CLOCK_CHECK_INTERVAL = 3600
 
 _logger = logging.getLogger(__name__)
 
@@ -57,11 +36,21 @@ SANDBOX_API_USER = ("sandbox-user", "sandbox-password", "sandbox-salt")
 
 
 class TaxGatewayProvider(models.Model):
-    """Connection of one company to its tax platform, in the platform's dialect."""
+    """Connection of one company to its tax platform, in the platform's dialect: where it is,
+    the credentials, the client, the rate limit, the request log and the credit line."""
 
     _name = "tax.gateway.provider"
     _description = "Tax Platform Provider"
-    _inherit = ["mail.thread", "mail.activity.mixin", "tax.gateway.guarded.mixin"]
+    # by concern: the connection and its credentials here; health, breaker and offline mode;
+    # the drawer's session; polling (one owner)
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "tax.gateway.guarded.mixin",
+        "tax.gateway.provider.health",
+        "tax.gateway.provider.session",
+        "tax.gateway.provider.polling",
+    ]
     _check_company_auto = True
     # changed from the web client only after the identity check (tokens, check results and the
     # breaker's state are written by the connector itself)
@@ -198,91 +187,6 @@ class TaxGatewayProvider(models.Model):
     connect_timeout = fields.Float(default=5.0)
     read_timeout = fields.Float(default=15.0)
     max_attempts = fields.Integer(string="Attempts per Call", default=4)
-    poll_interval = fields.Integer(string="Poll Every (s)", default=5)
-    query_on_submit = fields.Boolean(
-        string="Ask for the Result at Once",
-        default=True,
-        help="Right after a fapiao is submitted, the same job asks the platform for its result: "
-        "a platform that issues at once is done in one job and one call less later. A fapiao "
-        "still issuing is then polled as usual.",
-    )
-    heartbeat_interval = fields.Integer(string="Heartbeat (s)", default=60)
-    last_check = fields.Datetime(readonly=True)
-    last_check_ok = fields.Boolean(readonly=True)
-    last_check_report = fields.Text(readonly=True)
-    cert_days_left = fields.Integer(string="Certificate Days Left", readonly=True)
-    state = fields.Selection(
-        [("online", "Online"), ("offline", "Offline")],
-        default="online",
-        required=True,
-        readonly=True,
-        copy=False,
-        tracking=True,
-        help="Offline: the platform is unreachable or failing; fapiao wait locally and go out "
-        "in order once a heartbeat probe succeeds.",
-    )
-    offline_since = fields.Datetime(readonly=True, copy=False)
-    offline_reason = fields.Char(readonly=True, copy=False)
-    last_probe = fields.Datetime(readonly=True, copy=False)
-    clock_offset = fields.Float(
-        string="Clock Offset (s)",
-        readonly=True,
-        copy=False,
-        digits=(16, 1),
-        help="Seconds the platform's clock is ahead of this server's (negative: behind), from "
-        "its answers, read by Test Connection and hourly by the heartbeat. Beyond 5 minutes the "
-        "platform refuses this server's signatures: set the server's time (NTP).",
-    )
-    clock_checked_at = fields.Datetime(string="Clock Checked On", readonly=True, copy=False)
-    breaker_window = fields.Integer(
-        string="Failure Window (min)", default=10, help="Sliding window of the failure rate."
-    )
-    breaker_failure_rate = fields.Float(
-        string="Offline Above Failure Rate (%)",
-        default=5.0,
-        help="More platform failures than this share of the window's calls: offline.",
-    )
-    breaker_min_calls = fields.Integer(
-        string="Minimum Calls in Window",
-        default=20,
-        help="Fewer calls than this in the window: the rate is not judged (three failures in "
-        "a row still mean unreachable).",
-    )
-    pending_count = fields.Integer(compute="_compute_pending_count", string="Waiting Fapiao")
-    # the drawer's session at the tax bureau, as the platform last said (tg_core.platform)
-    session_state = fields.Selection(
-        [
-            (platform.SESSION_OK, "Logged In"),
-            (platform.SESSION_LOGIN, "Login Needed"),
-            (platform.SESSION_VERIFY, "Identity Check Needed"),
-            (platform.SESSION_UNKNOWN, "Unknown"),
-        ],
-        string="Drawer's Session",
-        default=platform.SESSION_OK,
-        readonly=True,
-        copy=False,
-        help="Whether the drawer (开票员) is logged in to the tax bureau, as the platform last "
-        "said. While a login or an identity check is needed, fapiao wait instead of being sent.",
-    )
-    session_checked_at = fields.Datetime(string="Session Checked On", readonly=True, copy=False)
-    # the bureau hands out a new QR code at most once a minute and 20 times a day
-    session_qr_renewals = fields.Char(readonly=True, copy=False, help="day:count:last (epoch)")
-    waiting_login_count = fields.Integer(
-        compute="_compute_pending_count", string="Fapiao Waiting for the Login"
-    )
-    ele_account = fields.Char(
-        string="Tax Bureau Account",
-        help="The drawer's account at the electronic tax bureau (电子税务局: a mobile number or "
-        "an ID number), named in the platform's login calls.",
-    )
-    extension_number = fields.Char(
-        help="分机号 of the company's account at the platform, when it has several.",
-    )
-    cert_alerts = fields.Char(
-        readonly=True,
-        copy=False,
-        help="Certificate expiry alerts already raised (certificate, limit, expiry date).",
-    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     # the month's 发票总额度 (tax excluded), as the platform last said (getCreditLine answers
     # at most once per 30 s and 20 times a day)
@@ -457,17 +361,6 @@ class TaxGatewayProvider(models.Model):
                 else False
             )
 
-    def _compute_pending_count(self):
-        Fapiao = self.env["tax.fapiao"]
-        for provider in self:
-            company = ("company_id", "=", provider.company_id.id)
-            provider.pending_count = Fapiao.search_count(
-                [company, ("state", "in", ("to_issue", "issuing"))]
-            )
-            provider.waiting_login_count = Fapiao.search_count(
-                [company, ("state", "=", "waiting_login")]
-            )
-
     _sql_constraints = [
         (
             "rate_positive",
@@ -533,12 +426,12 @@ class TaxGatewayProvider(models.Model):
             fapiao = (
                 self.env["tax.fapiao"]
                 .sudo()
-                .search_count(company + [("state", "in", ("to_issue", "waiting_login", "issuing"))])
+                .search_count(company + [("state", "in", states.IN_FLIGHT)])
             )
             forms = (
                 self.env["tax.red.form"]
                 .sudo()
-                .search_count(company + [("state", "in", RED_FORM_IN_FLIGHT)])
+                .search_count(company + [("state", "in", states.FORM_IN_FLIGHT)])
             )
             if fapiao or forms:
                 raise UserError(
@@ -692,7 +585,7 @@ class TaxGatewayProvider(models.Model):
         return True
 
     def _take_rate_token(self, method=None):
-        """Take one token of this provider's bucket (tg_core.ratelimit), shared by all worker
+        """Take one token of this provider's bucket (fapiao_core.ratelimit), shared by all worker
         processes through a row lock held for a few statements in a cursor of its own. Waits up
         to RATE_MAX_INLINE_WAIT; beyond that the call is refused as transient (nothing sent),
         so a job retries later instead of holding a worker."""
@@ -758,6 +651,7 @@ class TaxGatewayProvider(models.Model):
             {
                 "provider_id": self.id,
                 "company_id": self.company_id.id,
+                "dialect": self.dialect,
                 "method": method,
                 "duration_ms": round(seconds * 1000, 1),
                 "http_status": http_status or 0,
@@ -769,560 +663,3 @@ class TaxGatewayProvider(models.Model):
         # an answer never opens the circuit: the breaker is read only after a failure
         if any(row["platform_failure"] for row in rows):
             self._breaker_update()
-
-    # ----------------------------------------------------------- circuit breaker
-    def _breaker_update(self):
-        """Go offline when the platform is unreachable or failing too often (tg_core.breaker)."""
-        self.ensure_one()
-        if self.state == "offline":
-            return
-        since = fields.Datetime.now() - datetime.timedelta(minutes=max(1, self.breaker_window))
-        # the rows in the database, read without inserting the transaction's waiting rows
-        # (this may run inside a savepoint that is then rolled back), and then those
-        self.env.cr.execute(
-            SQL(
-                "SELECT platform_failure FROM tax_gateway_request_log"
-                " WHERE provider_id = %s AND create_date >= %s ORDER BY id DESC LIMIT 500",
-                self.id,
-                since,
-            )
-        )
-        outcomes = [failure for (failure,) in reversed(self.env.cr.fetchall())]
-        outcomes += [
-            row["platform_failure"]
-            for row in self.env["tax.gateway.request.log"]._waiting_rows()
-            if row["provider_id"] == self.id
-        ]
-        policy = breaker.Policy(
-            max_failure_rate=self.breaker_failure_rate / 100,
-            min_calls=max(1, self.breaker_min_calls),
-        )
-        reason = breaker.verdict(outcomes, policy)
-        if reason:
-            self._go_offline(reason)
-
-    def _go_offline(self, reason):
-        kind, value = reason
-        if kind == "unreachable":
-            text = _("unreachable (%s failed calls in a row)", value)
-        else:
-            text = _("%s %% of the recent calls failed", value)
-        # reason: the breaker acts for whichever user's call tripped it
-        self.sudo().write(
-            {"state": "offline", "offline_since": fields.Datetime.now(), "offline_reason": text}
-        )
-        self.sudo().message_post(
-            body=_("Platform offline: %s. Fapiao wait here and go out when it answers again.", text)
-        )
-        _logger.warning("tax platform %s offline: %s", self.name, text)
-
-    # ------------------------------------------------------ the drawer's session
-    def _check_session_rights(self):
-        if not self.env.user.has_group("tax_gateway.group_fapiao_issuer"):
-            raise UserError(
-                _("Only a Fapiao Issuer (开票员) or Manager logs in to the tax bureau.")
-            )
-
-    def _set_session_state(self, state):
-        """Record what the platform said of the drawer's session. Written by whoever asked
-        (an issuing job runs as its 开票员)."""
-        self.ensure_one()
-        if state == self.session_state and self.session_checked_at:
-            self.sudo().session_checked_at = fields.Datetime.now()  # reason: connector's cache
-            return
-        # reason: the provider row is the connector's cache of the platform's state
-        self.sudo().write({"session_state": state, "session_checked_at": fields.Datetime.now()})
-
-    def _check_qr_renewal(self):
-        """Refuse a new QR code the bureau would refuse: more than one a minute, 20 a day."""
-        _day, count, last = self._qr_renewals()
-        wait = int(last + QR_RENEW_INTERVAL - time.time())
-        if wait > 0:
-            raise UserError(
-                _("The tax bureau gives a new QR code at most once a minute: wait %s s.", wait)
-            )
-        if count >= QR_RENEWALS_PER_DAY:
-            raise UserError(
-                _(
-                    "The tax bureau gave its %s QR codes of the day: log in by SMS code, or "
-                    "tomorrow.",
-                    QR_RENEWALS_PER_DAY,
-                )
-            )
-
-    def _qr_renewals(self):
-        today = str(fields.Date.context_today(self))
-        day, _s, rest = (self.session_qr_renewals or "").partition(":")
-        count, _s, last = rest.partition(":")
-        if day != today:
-            return today, 0, float(last or 0)
-        return day, int(count or 0), float(last or 0)
-
-    def _count_qr_renewal(self):
-        day, count, _last = self._qr_renewals()
-        # reason: the connector's count of the bureau's limit, kept for whoever logs in
-        self.sudo().session_qr_renewals = f"{day}:{count + 1}:{time.time():.0f}"
-
-    def _probe_session(self):
-        """Ask the platform for the drawer's session; a platform that cannot say refuses."""
-        self.ensure_one()
-        try:
-            state = self._client().session_state()
-        except PlatformError as err:
-            raise UserError(
-                _(
-                    "The platform did not say whether the drawer is logged in: %s",
-                    self.env["tax.gateway.error"]._describe(err.code, err.message),
-                )
-            ) from err
-        self._set_session_state(state)
-        return state
-
-    def action_drawer_login(self):
-        """Log In to the Tax Bureau: the platform is asked first; a drawer already logged in
-        (at the platform's own site, say) releases the waiting fapiao at once."""
-        self.ensure_one()
-        self._check_session_rights()
-        return self._after_session_change()
-
-    def _after_session_change(self):
-        state = self._probe_session()
-        if state in (platform.SESSION_LOGIN, platform.SESSION_VERIFY):
-            wizard = self.env["tax.gateway.drawer.login"].create(
-                {"provider_id": self.id, "purpose": state}
-            )
-            return wizard._reopen()
-        released = self._release_waiting_login()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("The drawer is logged in"),
-                "message": _("%s fapiao that waited for the login go out now.", released),
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
-
-    def _release_waiting_login(self):
-        """The fapiao that waited for the drawer go out, oldest first."""
-        self.ensure_one()
-        waiting = self.env["tax.fapiao"].search(
-            [("company_id", "=", self.company_id.id), ("state", "=", "waiting_login")],
-            order="id",
-        )
-        waiting._release_after_login()
-        return len(waiting)
-
-    def _check_online(self):
-        """Called by jobs before any platform call: while offline, they wait (nothing sent,
-        nothing lost, no retry used up)."""
-        self.ensure_one()
-        if self.state == "offline":
-            raise RetryableJobError(
-                _("Platform %s is offline: waiting for it to answer.", self.name),
-                seconds=self.heartbeat_interval,
-                ignore_retry=True,
-            )
-
-    def _enqueue_poll(self, delay=None, after_id=0):
-        """One poll job per platform: it asks for the results of the company's fapiao still
-        issuing, as many per query as the platform takes, rather than one query and one job
-        per fapiao. A job takes POLL_PER_JOB of them; the next ones (``after_id``: the last id
-        taken) are left to a job queued at once."""
-        self.ensure_one()
-        key = f"tax_gateway_provider_poll_{self.id}"
-        # the job's company is the platform's (woken with the company's jobs when back online)
-        job = (
-            self.with_company(self.company_id)
-            .with_delay(
-                channel="root.fapiao",
-                eta=delay if delay is not None else self.poll_interval,
-                identity_key=f"{key}_after_{after_id}" if after_id else key,
-                description=_("Fetch the results of the fapiao waiting for %s", self.name),
-            )
-            ._job_poll_issuing(after_id=after_id)
-        )
-        # a poll already waiting is reused (identity key: queue_job then returns its queue.job
-        # record, as superuser); asked for now (a callback, the cron), it is brought forward
-        now = fields.Datetime.now()
-        if delay == 0 and isinstance(job, models.BaseModel) and job.eta and job.eta > now:
-            job.eta = now
-
-    def _job_poll_issuing(self, after_id=0):
-        """Queue job: the results of the company's fapiao still issuing, POLL_PER_JOB of them
-        from ``after_id`` on (a job stays well within a worker's time limit, whatever the
-        backlog). It queues the next ones at once, and the first ones again after the poll
-        interval while any is left; safe to run twice (each fapiao is taken under a row
-        lock)."""
-        self.ensure_one()
-        self._check_online()
-        fapiao = self.env["tax.fapiao"].with_company(self.company_id)
-        issuing = [("company_id", "=", self.company_id.id), ("state", "=", "issuing")]
-        waiting = fapiao.search(
-            issuing + [("id", ">", after_id)], order="id", limit=POLL_PER_JOB + 1
-        )
-        page = waiting[:POLL_PER_JOB]
-        if not page:
-            return "no fapiao issuing"
-        still = page._poll_results(self._client())
-        if len(waiting) > POLL_PER_JOB:
-            self._enqueue_poll(delay=0, after_id=page[-1].id)
-        elif fapiao.search_count(issuing, limit=1):
-            self._enqueue_poll()
-        return f"{len(page) - len(still)} of {len(page)} fapiao done"
-
-    @api.model
-    def _cron_heartbeat(self):
-        now = fields.Datetime.now()
-        # the clock of every platform online, hourly: a skew stops every signed call
-        stale = now - datetime.timedelta(seconds=CLOCK_CHECK_INTERVAL)
-        for provider in self.search(
-            [
-                ("state", "=", "online"),
-                "|",
-                ("clock_checked_at", "=", False),
-                ("clock_checked_at", "<", stale),
-            ]
-        ):
-            provider._probe()
-        for provider in self.search([("state", "=", "offline")]):
-            due = provider.last_probe and provider.last_probe + datetime.timedelta(
-                seconds=provider.heartbeat_interval
-            )
-            if not due or due <= now:
-                provider._probe()
-        # a drawer who logged in elsewhere (the platform's own site) is noticed here too: the
-        # session is asked every heartbeat interval while fapiao wait for it
-        holds = (platform.SESSION_LOGIN, platform.SESSION_VERIFY)
-        for provider in self.search([("state", "=", "online"), ("session_state", "in", holds)]):
-            due = provider.session_checked_at and provider.session_checked_at + datetime.timedelta(
-                seconds=provider.heartbeat_interval
-            )
-            if due and due > now:
-                continue
-            try:
-                state = provider._probe_session()
-            except UserError as err:
-                _logger.info("session of %s not known: %s", provider.name, err)
-                continue
-            if state not in holds:
-                provider._release_waiting_login()
-
-    def _probe(self):
-        """A real signed call that changes nothing (the platform has no health route):
-        host, TLS, token, signature and the service must all answer. Back online on success,
-        the backlog woken in order."""
-        self.ensure_one()
-        self.last_probe = fields.Datetime.now()
-        client = self._client()
-        client.on_call = None  # probes are not business calls: they do not feed the breaker
-        try:
-            client.ping()
-            healthy = True
-        except PlatformError as err:
-            _logger.info("probe of %s failed: %s", self.name, err)
-            healthy = False
-        self._note_clock(client.clock_offset)
-        if healthy and self.state == "offline":
-            self._go_online()
-        return healthy
-
-    def _note_clock(self, offset):
-        """Keep the platform's clock offset; beyond MAX_CLOCK_SKEW a Fapiao Manager gets an
-        activity (one open at a time)."""
-        self.ensure_one()
-        if offset is None:
-            return
-        # reason: the connector's own reading, written for whichever user or cron asked
-        self.sudo().write({"clock_offset": offset, "clock_checked_at": fields.Datetime.now()})
-        if abs(offset) <= MAX_CLOCK_SKEW:
-            return
-        summary = _("This server's clock is off the tax platform's")
-        if self.activity_ids.filtered(lambda a: a.summary == summary):
-            return
-        self.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            note=_(
-                "Tax platform %(provider)s's clock is %(offset)s s ahead of this server's "
-                "(negative: behind). Beyond %(limit)s s the platform refuses this server's "
-                "signed calls: set the server's time (NTP).",
-                provider=self.name,
-                offset=round(offset),
-                limit=MAX_CLOCK_SKEW,
-            ),
-            user_id=self.company_id._fapiao_manager_user().id,
-            date_deadline=fields.Date.context_today(self),
-        )
-
-    def _go_online(self, by_hand=False):
-        was = self.offline_since
-        self.write({"state": "online", "offline_since": False, "offline_reason": False})
-        jobs = (
-            self.env["queue.job"]
-            .sudo()  # reason: queue.job records are readable by queue managers only
-            .search(
-                [
-                    ("model_name", "in", PLATFORM_JOB_MODELS),
-                    ("state", "=", "pending"),
-                    ("company_id", "=", self.company_id.id),
-                ],
-                order="id",
-            )
-        )
-        jobs.write(
-            {"eta": False}
-        )  # in the order they were queued (the channel sends one at a time)
-        body = _(
-            "Platform back online (offline since %(since)s); %(count)s waiting job(s) resume.",
-            since=was,
-            count=len(jobs),
-        )
-        if by_hand:
-            body = _("%(note)s Put back by %(user)s.", note=body, user=self.env.user.name)
-        # reason: the connector's own note (posted as OdooBot, like the one that took it
-        # offline): a manager putting it back needs no e-mail address; who did is audited
-        self.sudo().message_post(body=body)
-
-    def action_back_online(self):
-        """A manager puts the platform back online by hand (the platform answers, whatever the
-        heartbeat said): the waiting fapiao go out in order; if the platform still fails, the
-        breaker opens again on its own. Audited, after the password."""
-        self.ensure_one()
-        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
-            raise UserError(_("Only a Fapiao Manager may put the platform back online."))
-        if self.state != "offline":
-            raise UserError(_("Platform %s is not offline.", self.name))
-        return self._back_online_checked()
-
-    @check_identity
-    def _back_online_checked(self):
-        self.ensure_one()
-        if self.state != "offline":  # put back meanwhile, by a probe or another manager
-            return True
-        self.env["tax.gateway.audit"]._append(
-            self, "back_online", detail=(self.offline_reason or "")[:250]
-        )
-        self._go_online(by_hand=True)
-        return True
-
-    def action_probe(self):
-        self.ensure_one()
-        healthy = self._probe()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Platform answers") if healthy else _("Platform still unreachable"),
-                "message": self.offline_reason or _("Online"),
-                "type": "success" if healthy else "warning",
-            },
-        }
-
-    def action_export_pending(self):
-        """XLSX of the fapiao not issued yet, for filing by hand while the platform is down."""
-        self.ensure_one()
-        if not self.env.user.has_group("tax_gateway.group_fapiao_manager"):
-            raise UserError(_("Only a Fapiao Manager may export waiting fapiao."))
-        waiting = self.env["tax.fapiao"].search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("state", "in", ("to_issue", "waiting_login", "issuing", "failed")),
-            ],
-            order="id",
-        )
-        kinds = dict(waiting._fields["kind"]._description_selection(self.env))
-        states = dict(waiting._fields["state"]._description_selection(self.env))
-        rows = [
-            {
-                "invoice": f.move_id.name,
-                "kind": kinds.get(f.kind),
-                "buyer_name": f.buyer_name,
-                "buyer_tax_id": f.buyer_tax_id,
-                "amount": money.D(f.amount_untaxed),
-                "tax": money.D(f.amount_tax),
-                "total": money.D(f.amount_total),
-                "state": states.get(f.state),
-                "submitted_at": f.submitted_at,
-                "error": f.error_message,
-            }
-            for f in waiting
-        ]
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"pending-fapiao-{fields.Date.context_today(self)}.xlsx",
-                "raw": pending_xlsx(rows),
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
-
-    def _document_key(self):
-        """The PEM key (or certificate) documents are verified with; None when none is set."""
-        if not self.document_cert_path:
-            return None
-        with open(self.document_cert_path, "rb") as handle:
-            return handle.read()
-
-    @api.model
-    def _cron_check_certificates(self):
-        for provider in self.search([]):
-            provider._check_certificates()
-
-    def _certificates(self):
-        """(label, x509 certificate) of what this connection relies on: the platform's server
-        certificate (TLS handshake), our client certificate and the platform's signing
-        certificate (files). A certificate that cannot be read is skipped and logged."""
-        self.ensure_one()
-        secret = self.sudo()  # reason: the client certificate path is group_system only
-        found = []
-        try:
-            found.append(
-                (
-                    _("Platform server (TLS)"),
-                    diagnostics.server_certificate(self._client().config)[1],
-                )
-            )
-        except (OSError, ValueError) as err:
-            _logger.info("certificate check of %s: no TLS handshake: %s", self.name, err)
-        for label, path in (
-            (_("Client (mutual TLS)"), secret.client_cert_path),
-            (_("Platform signing"), self.document_cert_path),
-        ):
-            if path:
-                try:
-                    with open(path, "rb") as handle:
-                        if b"BEGIN CERTIFICATE" not in handle.read():
-                            continue  # a public key alone: nothing expires
-                    found.append((label, diagnostics.pem_certificate(path)))
-                except (OSError, ValueError) as err:
-                    _logger.warning("certificate %s of %s unreadable: %s", path, self.name, err)
-        return found
-
-    def _check_certificates(self, now=None):
-        """An activity for a Fapiao Manager when a certificate expires within 30 days, another
-        within 7, and one when its CA says it was revoked (OCSP, else the CRL it names); each
-        once per certificate (a renewed certificate starts over)."""
-        self.ensure_one()
-        now = now or datetime.datetime.now(datetime.timezone.utc)
-        raised = set(filter(None, (self.cert_alerts or "").split(",")))
-        manager = self.company_id._fapiao_manager_user()
-        trusted, fetch = self._revocation_means()
-        for label, cert in self._certificates():
-            alerts = []
-            status, how = diagnostics.revocation(cert, trusted, fetch)
-            if status == "revoked":
-                alerts.append(
-                    (
-                        f"{cert.serial_number:x}:revoked",
-                        _("%(cert)s certificate revoked", cert=label),
-                        _(
-                            "The certificate authority says the %(cert)s certificate of tax "
-                            "platform %(provider)s was revoked (%(how)s). Calls relying on it "
-                            "must not be trusted: replace it.",
-                            cert=label,
-                            provider=self.name,
-                            how=how,
-                        ),
-                    )
-                )
-            days = diagnostics.days_left(cert, now)
-            limits = [limit for limit in CERT_ALERT_DAYS if days <= limit]
-            if limits:
-                limit = min(limits)
-                alerts.append(
-                    (
-                        f"{cert.serial_number:x}:{limit}",
-                        _(
-                            "%(cert)s certificate expires within %(limit)s days",
-                            cert=label,
-                            limit=limit,
-                        ),
-                        _(
-                            "The %(cert)s certificate of tax platform %(provider)s expires on "
-                            "%(date)s (%(days)s days). Renew it before then, or fapiao can no "
-                            "longer be issued.",
-                            cert=label,
-                            provider=self.name,
-                            date=diagnostics.expiry(cert).date(),
-                            days=days,
-                        ),
-                    )
-                )
-            for key, summary, note in alerts:
-                if key in raised:
-                    continue
-                raised.add(key)
-                self.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    summary=summary,
-                    note=note,
-                    user_id=manager.id,
-                    date_deadline=fields.Date.context_today(self),
-                )
-        self.cert_alerts = ",".join(sorted(raised)) or False
-
-    def _revocation_means(self):
-        """(the CA bundle's certificates, a fetch for OCSP and CRL requests) of this platform."""
-        trusted = []
-        if self.ca_bundle:
-            try:
-                with open(self.ca_bundle, "rb") as handle:
-                    trusted = diagnostics.pem_certificates(handle.read())
-            except (OSError, ValueError) as err:
-                _logger.warning("CA bundle %s of %s unreadable: %s", self.ca_bundle, self.name, err)
-        verify = self.ca_bundle or True
-
-        def fetch(method, url, body, content_type):
-            headers = {"Content-Type": content_type} if content_type else {}
-            try:
-                answer = requests.request(
-                    method,
-                    url,
-                    data=body,
-                    headers=headers,
-                    verify=verify,
-                    timeout=(self.connect_timeout or 5, self.read_timeout or 10),
-                    allow_redirects=False,
-                )
-            except requests.RequestException as err:
-                raise OSError(str(err)) from err
-            if answer.status_code != 200 or len(answer.content) > MAX_REVOCATION_BYTES:
-                raise OSError(f"{url}: HTTP {answer.status_code}")
-            return answer.content
-
-        return trusted, fetch
-
-    def action_test_connection(self):
-        self.ensure_one()
-        report = diagnose(self._client())
-        lines = [
-            f"{'✔' if s['ok'] else '✘'} {s['step'].upper()}: {s['detail']} ({s['ms']} ms)"
-            for s in report["steps"]
-        ]
-        self.write(
-            {
-                "last_check": fields.Datetime.now(),
-                "last_check_ok": report["ok"],
-                "last_check_report": "\n".join(lines),
-                "cert_days_left": report["cert_days"] or 0,
-            }
-        )
-        self._note_clock(report["clock_offset"])
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Connection OK") if report["ok"] else _("Connection failed"),
-                "message": "\n".join(lines),
-                "sticky": not report["ok"],
-                "type": "success" if report["ok"] else "danger",
-            },
-        }

@@ -1,20 +1,21 @@
 import datetime
 import functools
 
+from fapiao_core import errors
+
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-
-from ..tg_core import breaker
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 # key of the rows waiting in a transaction's pre-commit data
 PENDING_KEY = "tax_gateway.request_log.pending"
-# the columns a row is inserted with (the outcome columns from breaker.call_outcome)
+# the columns a row is inserted with (the outcome columns from errors.call_outcome)
 ROW_COLUMNS = (
     "provider_id",
     "company_id",
+    "dialect",
     "method",
     "duration_ms",
     "http_status",
@@ -50,6 +51,16 @@ class TaxGatewayRequestLog(models.Model):
     duration_ms = fields.Float(string="Latency (ms)", aggregator="avg")
     http_status = fields.Integer(string="HTTP Status")
     code = fields.Char(index=True)
+    dialect = fields.Char(string="Platform", help="The platform that answered this code.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A row's code is read in its platform's dialect: the provider's, when not given."""
+        for vals in vals_list:
+            if not vals.get("dialect") and vals.get("provider_id"):
+                provider = self.env["tax.gateway.provider"].browse(vals["provider_id"])
+                vals["dialect"] = provider.sudo().dialect  # reason: the log is the system's own
+        return super().create(vals_list)
 
     def init(self):
         """The dashboard reads the last days' rows by their China day (the statistics view's
@@ -135,7 +146,9 @@ class TaxGatewayRequestLog(models.Model):
         Returns the rows, with their outcome (``success``, ``platform_failure``)."""
         rows = []
         for values in vals_list:
-            success, failure = breaker.call_outcome(values.get("code"), values.get("http_status"))
+            success, failure = errors.call_outcome(
+                values.get("dialect"), values.get("code"), values.get("http_status")
+            )
             rows.append(dict(values, success=success, platform_failure=failure))
         cr = self.env.cr
         pending = cr.precommit.data.get(PENDING_KEY)
@@ -218,10 +231,12 @@ class TaxGatewayRequestLog(models.Model):
                 if any(v["platform_failure"] for v in pending if v["provider_id"] == provider.id):
                     provider._breaker_update()
 
-    @api.depends("code", "http_status")
+    @api.depends("dialect", "code", "http_status")
     def _compute_success(self):
         for log in self:
-            log.success, log.platform_failure = breaker.call_outcome(log.code, log.http_status)
+            log.success, log.platform_failure = errors.call_outcome(
+                log.dialect, log.code, log.http_status
+            )
 
 
 class TaxGatewayRequestStats(models.Model):

@@ -1,6 +1,8 @@
 import datetime
 import logging
 
+from fapiao_core import money, platform, states
+from fapiao_core.client import PlatformError, new_order_no
 from psycopg2.errors import LockNotAvailable
 
 from odoo import _, api, fields, models
@@ -10,8 +12,6 @@ from odoo.tools import SQL
 from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tg_core import money, platform
-from ..tg_core.client import PlatformError, new_order_no
 from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
 
@@ -34,11 +34,6 @@ REASONS = [
     ("04", "04 销售折让"),
 ]
 CONFIRMED, PENDING = ("01", "04"), ("02", "03")
-# Forms sent to the bureau and not settled yet: followed up, and they tie their company to its
-# platform. Forms that hold red amount of their blue fapiao (a new form only gets what they
-# leave): those and the issued ones.
-IN_FLIGHT_STATES = ("applying", "pending", "confirmed")
-LIVE_STATES = (*IN_FLIGHT_STATES, "issued")
 # Fields written only by the state machine's transitions (tax.gateway.workflow.mixin).
 WORKFLOW_FIELDS = {
     "state",
@@ -108,6 +103,10 @@ class TaxRedForm(models.Model):
         copy=False,
         index=True,
     )
+    is_editable = fields.Boolean(
+        compute="_compute_is_editable",
+        help="Draft or failed: it may still be changed or requested.",
+    )
     bureau_state = fields.Selection(BUREAU_STATES, readonly=True, tracking=True, copy=False)
     line_ids = fields.One2many("tax.red.form.line", "form_id", string="Lines", copy=True)
     full_reversal = fields.Boolean(
@@ -138,6 +137,11 @@ class TaxRedForm(models.Model):
         ("bill_id_unique", "unique(bill_id)", "An application key identifies one red form."),
         ("bill_uuid_unique", "unique(bill_uuid)", "The bureau's form exists only once."),
     ]
+
+    @api.depends("state")
+    def _compute_is_editable(self):
+        for form in self:
+            form.is_editable = form.state in states.FORM_EDITABLE
 
     def _workflow_fields(self):
         return super()._workflow_fields() | WORKFLOW_FIELDS
@@ -235,9 +239,9 @@ class TaxRedForm(models.Model):
         """Check what is left of the blue fapiao and queue the application. Callers that do
         not go through _submit say in a comment who authorised the red letter."""
         for form in self:
-            if form.state not in ("draft", "failed"):
+            if form.state not in states.FORM_EDITABLE:
                 raise UserError(_("Red form %s was already sent.", form.display_name))
-            if form.fapiao_id.state not in ("issued", "partially_reversed"):
+            if form.fapiao_id.state not in states.REVERSIBLE:
                 raise UserError(
                     _("Only an issued fapiao can be reversed (%s).", form.fapiao_id.display_name)
                 )
@@ -321,7 +325,7 @@ class TaxRedForm(models.Model):
         return True
 
     def action_refresh(self):
-        for form in self.filtered(lambda f: f.state in IN_FLIGHT_STATES):
+        for form in self.filtered(lambda f: f.state in states.FORM_IN_FLIGHT):
             form._job_refresh()
         return True
 
@@ -440,7 +444,7 @@ class TaxRedForm(models.Model):
         """Queue job and cron step: read the form back; fetch its red fapiao once confirmed."""
         self.ensure_one()
         self.invalidate_recordset()
-        if self.state not in IN_FLIGHT_STATES:
+        if self.state not in states.FORM_IN_FLIGHT:
             return f"nothing to do in state {self.state}"
         self.fapiao_id._provider()._check_online()
         key = {"bill_uuid": self.bill_uuid} if self.bill_uuid else {"bill_id": self.bill_id}
@@ -533,7 +537,7 @@ class TaxRedForm(models.Model):
     @api.model
     def _cron_sync_red_forms(self):
         """Forms waiting on the bureau are read back; forms the buyers raised are pulled in."""
-        for form in self.search([("state", "in", IN_FLIGHT_STATES)], limit=200):
+        for form in self.search([("state", "in", states.FORM_IN_FLIGHT)], limit=200):
             form._enqueue("_job_refresh", _("Refresh red form %s", form.display_name))
         for provider in self.env["tax.gateway.provider"].search([("active", "=", True)]):
             try:
@@ -612,7 +616,7 @@ class TaxRedFormLine(models.Model):
                 raise UserError(_("A red line reverses a line of its own blue fapiao."))
 
     def write(self, vals):
-        if any(line.form_id.state not in ("draft", "failed") for line in self):
+        if any(line.form_id.state not in states.FORM_EDITABLE for line in self):
             raise UserError(_("A red form that was sent cannot be changed."))
         return super().write(vals)
 

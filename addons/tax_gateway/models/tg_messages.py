@@ -1,4 +1,4 @@
-"""One translated catalogue for the error codes raised by the plain-Python core (tg_core)."""
+"""One translated catalogue for the error codes raised by the plain-Python core (fapiao_core)."""
 
 from odoo import _lt
 from odoo.exceptions import UserError, ValidationError
@@ -86,7 +86,7 @@ MESSAGES = {
     "buyer_table_duplicate": _lt("Tax ID %(value)s appears more than once in the file."),
     "buyer_table_bad_kind": _lt("%(value)s is not a fapiao type (专票 or 普票)."),
     "buyer_table_bad_email": _lt("%(value)s is not an e-mail address."),
-    # the REST API (tg_core.api, controllers/api.py)
+    # the REST API (fapiao_core.api, controllers/api.py)
     "api_body_not_json": _lt("The request body is not JSON."),
     "api_body_not_object": _lt("The request body must be a JSON object."),
     "api_unknown_fields": _lt("Unknown field(s): %(fields)s."),
@@ -124,7 +124,8 @@ MESSAGES = {
 }
 
 
-# the neutral names of the vehicle data (tg_core.platform.VEHICLE_KEYS), as the fapiao prints them
+# the neutral names of the vehicle data (fapiao_core.platform.VEHICLE_KEYS), as the fapiao
+# prints them
 FIELD_LABELS = {
     "vehicle_type": _lt("vehicle type (车辆类型)"),
     "brand_model": _lt("brand and model (厂牌型号)"),
@@ -137,7 +138,7 @@ FIELD_LABELS = {
     "tonnage": _lt("tonnage (吨位)"),
     "seats": _lt("seats (限乘人数)"),
     "manufacturer": _lt("manufacturer (生产厂家)"),
-    # texts of a fapiao (tg_core.platform.TEXT_FIELDS)
+    # texts of a fapiao (fapiao_core.platform.TEXT_FIELDS)
     "seller": _lt("seller's data"),
     "buyer": _lt("buyer's data"),
     "line": _lt("line names, specifications and units"),
@@ -147,7 +148,7 @@ FIELD_LABELS = {
 
 
 def core_message(env, code, params):
-    """The translated text of a tg_core error code (the code itself when unknown)."""
+    """The translated text of a fapiao_core error code (the code itself when unknown)."""
     message = MESSAGES.get(code)
     if "field" in params and params["field"] in FIELD_LABELS:
         params = dict(params, field=env._(FIELD_LABELS[params["field"]]))
@@ -155,7 +156,7 @@ def core_message(env, code, params):
 
 
 def core_error(env, err, exc_class=UserError):
-    """Turn a tg_core FapiaoError into an Odoo exception in the user's language."""
+    """Turn a fapiao_core FapiaoError into an Odoo exception in the user's language."""
     return exc_class(core_message(env, err.code, err.params))
 
 

@@ -1,7 +1,7 @@
 """The tax bureau's published rules, as this sandbox applies them (no import of the connector).
 
 The sandbox is a peer of the connector, not its mirror: it shares none of the connector's code
-(``tg_core``). Where both sides apply one published rule (the check character of a unified
+(``fapiao_core``). Where both sides apply one published rule (the check character of a unified
 social credit code, GB 32100-2015; the check digit of a resident ID, GB 11643-1999; the line
 tax tolerance; the amount in capitals), each has an implementation of its own, so that a
 mistake on one side is caught by the other instead of being agreed with.

@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 HERE = pathlib.Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # sibling modules only: the sandbox imports nothing of tg_core
+if str(HERE) not in sys.path:  # sibling modules only: the sandbox imports nothing of fapiao_core
     sys.path.insert(0, str(HERE))
 
 import baiwang  # noqa: E402  pylint: disable=import-error,wrong-import-position

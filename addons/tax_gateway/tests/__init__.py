@@ -22,3 +22,4 @@ from . import test_api
 from . import test_metrics
 from . import test_send_and_print
 from . import test_demo_day
+from . import test_error_catalogue

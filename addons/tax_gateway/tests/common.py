@@ -5,6 +5,7 @@ import sys
 import tempfile
 
 import polib
+from fapiao_core import platform
 
 from odoo import Command
 from odoo.modules.module import get_module_path
@@ -15,7 +16,6 @@ from odoo.tools.translate import TranslationModuleReader
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from ..models.tax_gateway_demo import pending_jobs, run_queued_jobs  # noqa: F401  (for the tests)
-from ..tg_core import platform
 
 
 class I18nCompleteCase(TransactionCase):
@@ -163,7 +163,7 @@ class FapiaoCommon(SandboxRequestsMixin, AccountTestInvoicingCommon):
 
     @staticmethod
     def make_uscc(first17):
-        from ..tg_core.validators import uscc_check_char
+        from fapiao_core.validators import uscc_check_char
 
         return first17 + uscc_check_char(first17)
 

@@ -5,11 +5,12 @@ the address allow-list and the rate limit hold, and every call is audited."""
 
 import json
 
+from fapiao_core import api
+
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from ..tg_core import api
 from .common import FapiaoCommon, new_role_user, run_queued_jobs
 
 P = api.PREFIX

@@ -106,7 +106,7 @@ class TestAudit(FapiaoCommon):
         self.assertTrue(all(e.hash.startswith("h1:") for e in entries))
         # whoever writes the database recomputes the hash of the entry they changed, but
         # cannot compute the keyed one
-        from ..tg_core import audit
+        from fapiao_core import audit
 
         last = entries[-1]
         content = dict(last._content(), amount="0.01")

@@ -3,12 +3,13 @@
 import json
 from urllib.parse import urlencode
 
+from fapiao_core import nuonuo
+
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..models.tax_gateway_workflow import in_transition
-from ..tg_core import nuonuo
 from .common import FapiaoCommon, new_role_user, pending_jobs
 
 FORM = "application/x-www-form-urlencoded"

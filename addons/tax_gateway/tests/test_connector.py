@@ -5,6 +5,9 @@ import sqlite3
 import threading
 from unittest.mock import patch
 
+from fapiao_core import nuonuo, platform
+from fapiao_core.client import Config, PlatformError
+
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.sql_db import Savepoint
@@ -13,11 +16,9 @@ from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..models import tax_gateway_provider
+from ..models import tax_gateway_provider_polling
 from ..models.tax_gateway_workflow import in_transition
 from ..sandbox.testing import free_port
-from ..tg_core import nuonuo, platform
-from ..tg_core.client import Config, PlatformError
 from .common import (
     FapiaoCommon,
     for_each_dialect,
@@ -308,7 +309,7 @@ class TestConnector(FapiaoCommon):
         run_queued_jobs(self.env, fapiao, rounds=1)  # the issuing jobs
         self.assertEqual(set(fapiao.mapped("state")), {"issuing"})
         queries = self.platform_queries()
-        with patch.object(tax_gateway_provider, "POLL_PER_JOB", 2):
+        with patch.object(tax_gateway_provider_polling, "POLL_PER_JOB", 2):
             first = run_queued_jobs(self.env, fapiao, rounds=1)
             # the first two, then the next page at once
             self.assertEqual(fapiao.mapped("state"), ["issued", "issued", "issuing"])
@@ -654,7 +655,7 @@ class TestConnector(FapiaoCommon):
         self.assertEqual(report[self.provider.name], found)
 
     def test_expiring_certificates_alert_managers_once_per_limit(self):
-        from ..tg_core import diagnostics
+        from fapiao_core import diagnostics
 
         self.provider.document_cert_path = self.sandbox.ca
         server = diagnostics.server_certificate(self.provider._client().config)[1]

@@ -43,7 +43,8 @@ class TestDemoWorkingDay(SandboxRequestsMixin, TransactionCase):
         Fapiao = self.env["tax.fapiao"]
         with mute_logger(
             "odoo.addons.tax_gateway.models.tax_gateway_provider",
-            "odoo.addons.tax_gateway.tg_core.client",
+            "odoo.addons.tax_gateway.models.tax_gateway_provider_health",
+            "fapiao_core.client",
         ):
             self.assertTrue(self.env["tax.gateway.demo"]._play_working_day(self.sandbox))
         company = self.wholesaler

@@ -113,7 +113,9 @@ class TestIdentityCheck(WebClientMixin, FapiaoCommon, HttpCase):
         provider = self.env["tax.gateway.provider"].create(
             {"name": "诺诺", "company_id": self.company.id, "base_url": "https://127.0.0.1:1"}
         )
-        with self.assertLogs("odoo.addons.tax_gateway.models.tax_gateway_provider", "WARNING"):
+        with self.assertLogs(
+            "odoo.addons.tax_gateway.models.tax_gateway_provider_health", "WARNING"
+        ):
             provider._go_offline(("unreachable", 3))
         issuer = new_role_user(self.env, "back_online_issuer", self.company)
         self.authenticate(issuer.login, issuer.login)

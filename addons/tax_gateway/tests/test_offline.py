@@ -47,7 +47,7 @@ class TestOffline(FapiaoCommon):
         fapiao = self.submit()
         token = self.provider._client().fetch_token()  # the token call is not a service call
         self.assertTrue(token)
-        logger = "odoo.addons.tax_gateway.models.tax_gateway_provider"
+        logger = "odoo.addons.tax_gateway.models.tax_gateway_provider_health"
         with self.assertLogs(logger, level="WARNING") as logged:
             run_queued_jobs(self.env, fapiao, rounds=2)
         self.assertIn("offline: unreachable", logged.output[0])

@@ -1,14 +1,15 @@
 import os
 import tempfile
 
+from fapiao_core import nuonuo
+from fapiao_core.crypto import new_key_line
+from fapiao_core.masking import mask
+
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
-from ..tg_core import nuonuo
-from ..tg_core.crypto import new_key_line
-from ..tg_core.masking import mask
 from .common import FapiaoCommon, RpcAdversaryMixin, WebClientMixin
 
 ID_NUMBER = "11010519491231002X"

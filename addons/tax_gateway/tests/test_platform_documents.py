@@ -3,12 +3,13 @@ said plainly when missing (未验签); paper fapiao get their paper code and num
 
 import datetime
 
+from fapiao_core import nuonuo
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.tax_gateway_workflow import in_transition
-from ..tg_core import nuonuo
 from .common import FapiaoCommon, run_queued_jobs
 
 

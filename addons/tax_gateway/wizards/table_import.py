@@ -1,12 +1,12 @@
 import base64
 
+from fapiao_core import FapiaoError
 from markupsafe import Markup, escape
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..models.tg_messages import core_error, core_message
-from ..tg_core import FapiaoError
 
 REPORT_ROWS = 200  # rows listed per section of the report; the counts are always complete
 

@@ -1,11 +1,12 @@
+from fapiao_core import buyers
+
 from odoo import _, models
 
 from odoo.addons.base.models.res_users import check_identity
 
 from ..models.tax_gateway_guarded_mixin import check_second_factor, second_factor
-from ..tg_core import buyers
 
-# tg_core.buyers keys → res.partner fields
+# fapiao_core.buyers keys → res.partner fields
 FIELDS = {
     "name": "name",
     "address_phone": "fapiao_address_phone",

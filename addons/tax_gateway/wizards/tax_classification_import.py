@@ -1,9 +1,10 @@
+from fapiao_core import money, tax_codes
+
 from odoo import _, api, models
 
 from odoo.addons.base.models.res_users import check_identity
 
 from ..models.tax_gateway_guarded_mixin import check_second_factor, second_factor
-from ..tg_core import money, tax_codes
 
 OPTIONAL = ("short_name", "default_rate", "policy_flag")
 

@@ -1,10 +1,10 @@
 from urllib.parse import urlencode
 
+from fapiao_core import platform
+from fapiao_core.client import PlatformError
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-
-from ..tg_core import platform
-from ..tg_core.client import PlatformError
 
 # the app the drawer scans the bureau's QR code with (getQrCode's qrCodeType, as platforms
 # number them; an unknown type is shown as is)

@@ -1,11 +1,11 @@
 import datetime
 
+from fapiao_core import money
+from fapiao_core.client import PlatformClient, PlatformError
+from fapiao_core.reconcile import reconcile
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-
-from ..tg_core import money
-from ..tg_core.client import PlatformClient, PlatformError
-from ..tg_core.reconcile import reconcile
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 KINDS = [

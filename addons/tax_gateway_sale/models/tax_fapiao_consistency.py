@@ -1,6 +1,6 @@
-from odoo import fields, models, tools
+from fapiao_core import money, states
 
-COUNTED = ("issued", "partially_reversed", "reversed")
+from odoo import fields, models, tools
 
 
 class TaxFapiaoConsistency(models.Model):
@@ -72,8 +72,8 @@ class TaxFapiaoConsistency(models.Model):
                        COALESCE(fp.amount, 0) AS amount_fapiao,
                        COALESCE(i.amount, 0) - so.amount_total AS gap_invoiced,
                        COALESCE(fp.amount, 0) - COALESCE(i.amount, 0) AS gap_fapiao,
-                       ABS(COALESCE(i.amount, 0) - so.amount_total) > 0.01 AS invoice_mismatch,
-                       ABS(COALESCE(fp.amount, 0) - COALESCE(i.amount, 0)) > 0.01
+                       ABS(COALESCE(i.amount, 0) - so.amount_total) > %s AS invoice_mismatch,
+                       ABS(COALESCE(fp.amount, 0) - COALESCE(i.amount, 0)) > %s
                            AS fapiao_mismatch
                   FROM sale_order so
                   LEFT JOIN invoiced i ON i.order_id = so.id
@@ -81,5 +81,5 @@ class TaxFapiaoConsistency(models.Model):
                  WHERE so.state = 'sale'
             )
             """,
-            [COUNTED],
+            [states.ISSUED, money.INVOICE_TOLERANCE, money.INVOICE_TOLERANCE],
         )

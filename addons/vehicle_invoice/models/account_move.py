@@ -1,13 +1,11 @@
+from fapiao_core import FapiaoError, money, states
+from fapiao_core.validators import validate_tax_id
+from fapiao_core.vehicle import strategies
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.tax_gateway.tg_core import FapiaoError, money
-from odoo.addons.tax_gateway.tg_core.validators import validate_tax_id
-
-from ..vi_core import strategies
-
 # blue fapiao that no longer count against what was sold
-NOT_COUNTED = ("cancelled", "voided", "reversed")
 
 
 class AccountMoveLine(models.Model):
@@ -64,10 +62,7 @@ class AccountMove(models.Model):
         if not self.vehicle_deal_undone:
             raise UserError(_("Invoice %s has no undone deal to prepare again.", self.name))
         blue = self.fapiao_ids.filtered(lambda f: f.direction == "blue")
-        waiting = blue.filtered(
-            lambda f: f.state
-            in ("to_issue", "waiting_login", "issuing", "issued", "partially_reversed")
-        )
+        waiting = blue.filtered(lambda f: f.state in (*states.IN_FLIGHT, *states.REVERSIBLE))
         if waiting:
             raise UserError(
                 _(
@@ -77,7 +72,7 @@ class AccountMove(models.Model):
                     ", ".join(waiting.mapped("display_name")),
                 )
             )
-        blue.filtered(lambda f: f.state in ("draft", "failed")).action_cancel()
+        blue.filtered(lambda f: f.state in states.EDITABLE).action_cancel()
         self.message_post(body=_("The deal is prepared again after its parts were undone."))
         return self.action_prepare_fapiao()
 
@@ -180,7 +175,7 @@ class AccountMove(models.Model):
                 [
                     ("vehicle_lot_id", "=", lot.id),
                     ("direction", "=", "blue"),
-                    ("state", "not in", NOT_COUNTED),
+                    ("state", "not in", states.DEAD),
                 ]
             )
             if taken:
@@ -286,7 +281,7 @@ class AccountMove(models.Model):
         invoiced = money.cents(self.env.cr.fetchone()[0])
         new = money.cents(new)
         sold = sum((money.D(o.amount_total) for o in orders), money.D("0.00"))
-        if invoiced + new > sold + money.D("0.01"):
+        if invoiced + new > sold + money.INVOICE_TOLERANCE:
             raise UserError(
                 _(
                     "Orders %(orders)s sold %(sold)s; with these fapiao %(total)s would be "

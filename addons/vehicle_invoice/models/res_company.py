@@ -1,13 +1,13 @@
-from odoo import Command, api, fields, models
+from fapiao_core.vehicle import risk, vin
 
-from ..vi_core import risk, vin
+from odoo import Command, api, fields, models
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    # A module adding a strategy registers it in vi_core.strategies and extends this field
-    # with selection_add.
+    # A module adding a strategy registers it in fapiao_core.vehicle.strategies and extends this
+    # field with selection_add.
     vehicle_split_strategy = fields.Selection(
         [
             ("by_role", "Vehicle / accessories / services"),

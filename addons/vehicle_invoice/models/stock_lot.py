@@ -1,7 +1,7 @@
+from fapiao_core.vehicle.vin import VinError, validate
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-
-from ..vi_core.vin import VinError, validate
 
 
 class StockLot(models.Model):

@@ -1,3 +1,5 @@
+from fapiao_core import states
+
 from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
@@ -119,7 +121,7 @@ class TaxFapiao(models.Model):
         if not siblings:
             return
         siblings.filtered(lambda f: f.state == "to_issue").write({"state": "draft"})
-        issued = siblings.filtered(lambda f: f.state in ("issued", "partially_reversed"))
+        issued = siblings.filtered(lambda f: f.state in states.REVERSIBLE)
         self._vehicle_reverse_parts(issued)
         self.move_id.message_post(
             body=_(

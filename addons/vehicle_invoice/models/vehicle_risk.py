@@ -1,3 +1,6 @@
+from fapiao_core import money
+from fapiao_core.vehicle import risk
+
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
@@ -7,9 +10,6 @@ from odoo.addons.tax_gateway.models.tax_gateway_guarded_mixin import (
     second_factor,
 )
 from odoo.addons.tax_gateway.models.tax_gateway_workflow import transition
-from odoo.addons.tax_gateway.tg_core import money
-
-from ..vi_core import risk
 
 RISK_STATES = [("none", "No Risk"), ("locked", "Locked for Review"), ("approved", "Approved")]
 

@@ -4,6 +4,8 @@ import json
 import sqlite3
 import tempfile
 
+from fapiao_core import nuonuo
+from fapiao_core.vehicle.vin import check_digit
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -14,9 +16,6 @@ from odoo.tools import mute_logger
 from odoo.addons.tax_gateway.models.tax_gateway_workflow import in_transition
 from odoo.addons.tax_gateway.sandbox.testing import SandboxProcess
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon, run_queued_jobs
-from odoo.addons.tax_gateway.tg_core import nuonuo
-
-from ..vi_core.vin import check_digit
 
 RESIDENT_ID = "11010519491231002X"  # the check-digit example of GB 11643
 

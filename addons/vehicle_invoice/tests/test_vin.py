@@ -1,5 +1,6 @@
 """VINs on serial numbers: validated, normalized, one vehicle per VIN."""
 
+from fapiao_core.vehicle.vin import check_digit
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
@@ -7,8 +8,6 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.tax_gateway.tests.common import FapiaoCommon
-
-from ..vi_core.vin import check_digit
 
 NHTSA_EXAMPLE = "1M8GDM9AXKP042788"
 

@@ -19,7 +19,7 @@ KEYED = "h1"
 def digest(data):
     """SHA-256 of any JSON-able value (or bytes/str), for 'what was sent and received'."""
     if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        data = dataclasses.asdict(data)  # a neutral request or result (tg_core.platform)
+        data = dataclasses.asdict(data)  # a neutral request or result (fapiao_core.platform)
     if isinstance(data, str):
         data = data.encode("utf-8")
     elif not isinstance(data, bytes):

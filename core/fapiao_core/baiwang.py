@@ -78,11 +78,10 @@ RED_INFO = "baiwang.output.redinvoice.redforminfo"
 # the protocol version each method is documented under [C]: 7.0 methods take a flat body and
 # three more query parameters
 VERSION_7 = {RED_ADD, RED_OPERATE, RED_LIST}
-TOKEN_CODES = {"100001", "100002"}
-SIGNATURE_REFUSED = "100007"
-# [U] a call over the application key's rate cap (20 calls/s, as Odoo's prototype notes): the
-# answer is not published; the bundled test platform's is retried
-TRANSIENT_CODES = {"070308"}
+# what each of its codes means to the connector: errors.TABLE["baiwang"]. [U] a call over the
+# application key's rate cap (20 calls/s, as Odoo's prototype notes) is answered with the bundled
+# test platform's code, which is retried.
+OK = "OK"  # the request log's code of a successful envelope (which carries none)
 NOT_FOUND = "NOT_FOUND"
 RED_PAGE = 50  # formlist's largest page [C]
 MAX_LINES = 2000  # [U] as for every 数电 platform: the ``max_lines`` option overrides it
@@ -400,45 +399,44 @@ class BaiwangClient(PlatformClient):
         return token
 
     def call(self, method, payload):
-        """One signed call; returns the envelope. Fetches the token again once when refused."""
-        for refreshed in (False, True):
-            if not self.token:
-                self.fetch_token()
-            body = json.dumps(
-                {"taxNo": self.config.user_tax, **payload},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
-            params = {
-                "method": method,
-                "version": "7.0" if method in VERSION_7 else "6.0",
-                "appKey": self.config.app_key,
-                "format": "json",
-                "timestamp": str(int(time.time() * 1000)),
-                "type": "sync",
-                "requestId": str(uuid.uuid4()),
-                "token": self.token,
-            }
-            if method in VERSION_7:
-                params.update(signType="MD5", encryptType="NONE", encryptScope="00")
-            params["sign"] = sign(self.config.app_secret, params, body)
-            envelope = self._exchange(
-                method,
-                lambda params=params, body=body: self._request(
-                    "POST",
-                    self.services_url(self.config.base_url),
-                    params=params,
-                    data=body.encode("utf-8"),
-                    headers={"Content-Type": "application/json; charset=utf-8"},
-                ),
-                self._read_envelope,
-            )
-            code = "OK" if envelope["success"] else self._error(envelope)[0]
-            if code in TOKEN_CODES and not refreshed:
-                self.token = None
-                continue
-            return envelope
-        return envelope
+        """One signed call; returns the envelope (``_with_token``: a token refused is fetched
+        again once)."""
+        body = json.dumps(
+            {"taxNo": self.config.user_tax, **payload}, ensure_ascii=False, separators=(",", ":")
+        )
+        return self._with_token(lambda: self._signed(method, body), self._code_of)
+
+    def _signed(self, method, body):
+        params = {
+            "method": method,
+            "version": "7.0" if method in VERSION_7 else "6.0",
+            "appKey": self.config.app_key,
+            "format": "json",
+            "timestamp": str(int(time.time() * 1000)),
+            "type": "sync",
+            "requestId": str(uuid.uuid4()),
+            "token": self.token,
+        }
+        if method in VERSION_7:
+            params.update(signType="MD5", encryptType="NONE", encryptScope="00")
+        params["sign"] = sign(self.config.app_secret, params, body)
+        return self._exchange(
+            method,
+            lambda: self._request(
+                "POST",
+                self.services_url(self.config.base_url),
+                params=params,
+                data=body.encode("utf-8"),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            ),
+            self._read_envelope,
+        )
+
+    @classmethod
+    def _code_of(cls, envelope):
+        """The envelope's code as the request log and the error table know it: OK or the
+        refusal's sub-code."""
+        return OK if envelope["success"] else cls._error(envelope)[0]
 
     def _checked(self, envelope):
         """The ``response`` of a successful envelope; a refusal raised."""
@@ -449,14 +447,13 @@ class BaiwangClient(PlatformClient):
 
     def _read_envelope(self, answer):
         envelope = self._envelope(answer)
-        return envelope, "OK" if envelope["success"] else self._error(envelope)[0]
+        return envelope, self._code_of(envelope)
 
     def _refusal(self, envelope):
         """None for an envelope of success, else its refusal (transient or not)."""
         if envelope["success"]:
             return None
-        code, message = self._error(envelope)
-        return PlatformError(code, message, transient=code in TRANSIENT_CODES)
+        return self._refused(*self._error(envelope))
 
     def _retrying(self, method, payload, on_unknown):
         """``call`` sent at most once (``PlatformClient._at_most_once``)."""
@@ -487,8 +484,7 @@ class BaiwangClient(PlatformClient):
             existing = found()
             if existing:
                 return existing
-            code, message = self._error(envelope)
-            raise PlatformError(code, message)
+            raise self._refused(*self._error(envelope))
         answer = envelope.get("response") or {}
         if not isinstance(answer, dict):
             raise PlatformError("BAD_RESPONSE", "issue without a response", transient=True)
@@ -670,7 +666,7 @@ class BaiwangClient(PlatformClient):
                 code, message = self._error(envelope)
                 if code == NOT_FOUND:
                     return None
-                raise PlatformError(code, message, transient=code in TRANSIENT_CODES)
+                raise self._refused(code, message)
             answer = envelope.get("response")
             row = answer[0] if isinstance(answer, list) and answer else answer
             return red_form_result(row) if isinstance(row, dict) and row else None

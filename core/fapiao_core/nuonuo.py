@@ -1,8 +1,9 @@
 """The Nuonuo dialect (诺税通 SaaS open platform): everything that is Nuonuo's, in one module.
 
-Its addresses, signing, method names, field names, status and error codes, and the mapping of the
-neutral requests and results of ``tg_core.platform`` to and from them. Nothing outside this module
-(and the sandbox's own Nuonuo dialect) knows any of it.
+Its addresses, signing, method names, field names and status codes, and the mapping of the
+neutral requests and results of ``fapiao_core.platform`` to and from them; its error codes are its
+table in ``fapiao_core.errors``. Nothing outside these (and the sandbox's own Nuonuo dialect)
+knows any of it.
 
 Signature (the platform's 签名机制, [C]): Base64(HMAC-SHA1(appSecret,
 "a=services&l=v1&p=open&k={appkey}&i={senid}&n={nonce}&t={timestamp}&f={body}")) over the exact
@@ -20,7 +21,7 @@ import time
 from decimal import Decimal
 from urllib.parse import parse_qs
 
-from . import FapiaoError
+from . import FapiaoError, errors
 from .client import Endpoints, PlatformClient, PlatformError, new_order_no
 from .money import plain
 from .platform import (
@@ -45,12 +46,7 @@ from .platform import (
 )
 
 OK = "E0000"
-# 070307 [U]: a timestamp too far from the platform's clock (the sandbox's code): retried, and
-# said by Test Connection and the heartbeat's clock check, once this server's time is set.
-# 070308 [U]: a call over the platform's rate cap (the sandbox's code): retried later
-TRANSIENT_CODES = {"E9999", "070306", "070307", "070308"}
-TOKEN_CODES = {"070101"}
-DUPLICATE = "E9106"
+# what each of its codes means to the connector: errors.TABLE["nuonuo"]
 NOT_FOUND = "E9500"
 QUERY_BATCH = 50  # queryInvoiceResult answers at most 50 business keys a call
 # [U] lines a fapiao may carry (the bureau's 数电 limit as platforms state it; not in the
@@ -440,11 +436,8 @@ class NuonuoClient(PlatformClient):
         envelope = self.call(
             "nuonuo.OpeMplatform.queryInvoiceResult", {"orderNos": [new_order_no()]}
         )
-        code = envelope["code"]
-        if code not in (OK, NOT_FOUND):
-            raise PlatformError(
-                code, envelope.get("describe", ""), transient=code in TRANSIENT_CODES
-            )
+        if envelope["code"] not in (OK, NOT_FOUND):
+            raise self._refusal(envelope)
         return round((time.perf_counter() - start) * 1000, 1)
 
     def fetch_token(self):
@@ -466,44 +459,43 @@ class NuonuoClient(PlatformClient):
         return self.token
 
     def call(self, method, payload):
-        """One signed call; returns the envelope. Refreshes an expired token once."""
-        for refreshed in (False, True):
-            if not self.token:
-                self.fetch_token()
-            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-            senid, nonce, timestamp = new_senid(), new_nonce(), str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json; charset=UTF-8",
-                "X-Nuonuo-Sign": sign(
-                    self.config.app_secret, self.config.app_key, senid, nonce, timestamp, body
-                ),
-                "accessToken": self.token,
-                "userTax": self.config.user_tax,
-                "method": method,
-            }
-            params = {
-                "senid": senid,
-                "nonce": nonce,
-                "timestamp": timestamp,
-                "appkey": self.config.app_key,
-            }
-            envelope = self._exchange(
-                method,
-                lambda params=params, headers=headers, body=body: self._request(
-                    "POST",
-                    f"{self.config.base_url}{SERVICES_PATH}",
-                    params=params,
-                    data=body.encode("utf-8"),
-                    headers=headers,
-                ),
-                self._read_envelope,
-            )
-            code = envelope["code"]
-            if code in TOKEN_CODES and not refreshed:
-                self.token = None
-                continue
-            return envelope
-        return envelope
+        """One signed call; returns the envelope (``_with_token``: an expired token is fetched
+        again once)."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return self._with_token(lambda: self._signed(method, body), self._code_of)
+
+    def _signed(self, method, body):
+        senid, nonce, timestamp = new_senid(), new_nonce(), str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=UTF-8",
+            "X-Nuonuo-Sign": sign(
+                self.config.app_secret, self.config.app_key, senid, nonce, timestamp, body
+            ),
+            "accessToken": self.token,
+            "userTax": self.config.user_tax,
+            "method": method,
+        }
+        params = {
+            "senid": senid,
+            "nonce": nonce,
+            "timestamp": timestamp,
+            "appkey": self.config.app_key,
+        }
+        return self._exchange(
+            method,
+            lambda: self._request(
+                "POST",
+                f"{self.config.base_url}{SERVICES_PATH}",
+                params=params,
+                data=body.encode("utf-8"),
+                headers=headers,
+            ),
+            self._read_envelope,
+        )
+
+    @staticmethod
+    def _code_of(envelope):
+        return envelope["code"]
 
     def _read_envelope(self, answer):
         envelope = self._json(answer)
@@ -513,13 +505,12 @@ class NuonuoClient(PlatformClient):
             )
         return envelope, envelope["code"]
 
-    @staticmethod
-    def _refusal(envelope):
+    def _refusal(self, envelope):
         """None for an envelope of success, else its refusal (transient or not)."""
         code = envelope["code"]
         if code == OK:
             return None
-        return PlatformError(code, envelope.get("describe", ""), transient=code in TRANSIENT_CODES)
+        return self._refused(code, envelope.get("describe", ""))
 
     # -------------------------------------------------------------- business
     def issue(self, request):
@@ -545,7 +536,7 @@ class NuonuoClient(PlatformClient):
                     "BAD_RESPONSE", "no invoiceSerialNum", transient=True, unknown=True
                 )
             return Result(order_no, serial, PENDING)
-        if code == DUPLICATE:
+        if self._means(code, errors.ADOPT):
             found = find()
             if found:
                 return found
@@ -579,11 +570,7 @@ class NuonuoClient(PlatformClient):
 
     def _checked(self, envelope, ok=(OK,)):
         if envelope["code"] not in ok:
-            raise PlatformError(
-                envelope["code"],
-                envelope.get("describe", ""),
-                transient=envelope["code"] in TRANSIENT_CODES,
-            )
+            raise self._refused(envelope["code"], envelope.get("describe", ""))
         return envelope
 
     def _query_rows(self, key, values):
@@ -699,7 +686,7 @@ class NuonuoClient(PlatformClient):
         if found:
             return found
         code = envelope["code"]
-        if code in (OK, DUPLICATE):
+        if code == OK or self._means(code, errors.ADOPT):
             found = self.query_red_form(bill_id=bill_id)
             if found:
                 return found

@@ -15,9 +15,10 @@ totals add up to what was invoiced, to the cent, and that none is negative.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from .. import FapiaoError
+from ..money import allocate
 
 VEHICLE, ACCESSORY, SERVICE = "vehicle", "accessory", "service"
 STRATEGIES = {}
@@ -41,11 +42,8 @@ class Group:
     totals: tuple = None  # re-allocated tax-included totals, one per key; None: as invoiced
 
 
-class StrategyError(ValueError):
-    def __init__(self, code, **params):
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
+class StrategyError(FapiaoError):
+    """A split the strategy refuses: ``code`` names it, ``params`` fill the message."""
 
 
 def register(name):
@@ -92,23 +90,6 @@ def vehicle_only(items):
     if keys:
         groups.append(Group("goods", keys))
     return groups
-
-
-def allocate(total, weights):
-    """``total`` (Decimal, cents) spread over ``weights`` so that the parts add up exactly:
-    each part rounded down to the cent, the cents left go to the largest remainders (ties to
-    the first). Weights all zero: nothing to spread by, ``None``."""
-    total = Decimal(total).quantize(CENT)
-    weights = [Decimal(w) for w in weights]
-    weight_sum = sum(weights)
-    if not weight_sum:
-        return None
-    raw = [total * w / weight_sum for w in weights]
-    parts = [r.quantize(CENT, rounding=ROUND_DOWN) for r in raw]
-    left = int((total - sum(parts)) / CENT)
-    for i in sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))[:left]:
-        parts[i] += CENT
-    return parts
 
 
 @register("by_ratio")

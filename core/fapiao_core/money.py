@@ -1,11 +1,13 @@
-"""Exact money for fapiao: Decimal only, amounts rounded half-up to the cent.
+"""Exact money for fapiao: Decimal only, amounts rounded half-up to the cent (the bureau's
+rule, 四舍五入, as the fapiao prints its amounts). This module is the one place money is rounded,
+spread and compared: every add-on's core (fruit, vehicle) uses it.
 
 The platform's tolerances (Nuonuo, [C]): |amount × rate − tax| ≤ 0.06 per line; unit price and
 quantity at most 8 decimals. Header totals must equal the sum of lines exactly, and the fapiao
 must match the accounting invoice within 0.01.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from . import FapiaoError
 
@@ -99,20 +101,27 @@ def check_document(lines, header_amount, header_tax, invoice_total=None):
     return amount, tax, total
 
 
-def split_tax(amount_total, parts):
-    """Split a Decimal amount over weights so that the parts add up exactly (largest remainder)."""
-    amount_total = cents(amount_total)
-    weights = [D(p) for p in parts]
+def allocate(total, weights):
+    """``total`` spread over ``weights`` so that the parts add up exactly to the cent: each part
+    rounded down to the cent, the cents left go to the largest remainders (ties to the first).
+    Weights all zero: nothing to spread by, ``None``."""
+    total = cents(total)
+    weights = [D(w) for w in weights]
     weight_sum = sum(weights)
     if not weight_sum:
-        return [Decimal("0.00")] * len(weights)
-    raw = [amount_total * w / weight_sum for w in weights]
-    floored = [r.quantize(CENT, rounding="ROUND_DOWN") for r in raw]
-    left = int((amount_total - sum(floored)) / CENT)
-    order = sorted(range(len(raw)), key=lambda i: (floored[i] - raw[i], i))
-    for i in order[:left]:
-        floored[i] += CENT
-    return floored
+        return None
+    raw = [total * w / weight_sum for w in weights]
+    parts = [r.quantize(CENT, rounding=ROUND_DOWN) for r in raw]
+    left = int((total - sum(parts)) / CENT)
+    for i in sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))[:left]:
+        parts[i] += CENT
+    return parts
+
+
+def differs(first, second, tolerance=INVOICE_TOLERANCE):
+    """Whether two amounts differ by more than ``tolerance`` (the fapiao against its invoice:
+    0.01)."""
+    return abs(D(first) - D(second)) > tolerance
 
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -7,6 +7,8 @@ for the facts of one vehicle about to be invoiced. A hit stops the invoicing for
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..money import cents
+
 MAX_AMOUNT = "max_amount"  # the vehicle's fapiao total (tax included) above the threshold
 MAX_PER_VIN_DAY = "max_per_vin_day"  # fapiao made for this VIN today, at or above threshold
 GUIDE_DEVIATION = "guide_deviation"  # % away from the manufacturer's guide price
@@ -54,14 +56,14 @@ def _value(code, facts):
         if not facts.guide_price:
             return None
         deviation = abs(facts.amount - facts.guide_price) / facts.guide_price * 100
-        return deviation.quantize(Decimal("0.01"))
+        return cents(deviation)  # a percentage to two places, the one rounding rule
     if code == REPEATED_RED:
         return Decimal(facts.red_count)
     if code == BELOW_COST:
         if not facts.cost:
             return None
         below = (facts.cost - facts.untaxed) / facts.cost * 100
-        return below.quantize(Decimal("0.01"))
+        return cents(below)
     raise ValueError(f"unknown risk rule {code}")
 
 

@@ -11,7 +11,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from . import money
+from . import FapiaoError, money
 
 PREFIX = "/api/fapiao/v1"
 DEFAULT_LIMIT = 50
@@ -20,13 +20,13 @@ DOCUMENT_TYPES = {"pdf": "application/pdf", "xml": "application/xml", "ofd": "ap
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
-class RequestError(ValueError):
+class RequestError(FapiaoError):
     """A request the API cannot read: HTTP ``status``, the stable ``code`` the client reads,
     and ``key``, the message's entry in the add-on's translated catalogue (tg_messages)."""
 
-    def __init__(self, code, key, status=400, **params):
-        super().__init__(key)
-        self.code, self.key, self.status, self.params = code, key, status, params
+    def __init__(self, code, message_key, status=400, headers=None, **params):
+        super().__init__(code, **params)
+        self.key, self.status, self.headers = message_key, status, headers or {}
 
 
 # ------------------------------------------------------------------ reading requests

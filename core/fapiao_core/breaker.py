@@ -5,34 +5,13 @@ through) or when more than a share of the calls in a sliding window failed. Whil
 nothing is sent: requests wait locally (queued jobs) and a probe runs on the heartbeat; when it
 succeeds, the backlog drains in order.
 
-Only platform failures count: the network, TLS, timeouts, HTTP 5xx, unreadable answers and the
-platform's own "system busy" codes. A refusal of the content (an invalid buyer tax ID...) is the
-platform working as it should.
+Only platform failures count (``errors.call_outcome``: the codes the error table marks
+``failing``): the network, TLS, timeouts, HTTP 5xx, unreadable answers and the platform's own
+"system busy" codes. A refusal of the content (an invalid buyer tax ID...) is the platform working
+as it should.
 """
 
 from dataclasses import dataclass
-
-TRANSPORT_CODES = {"TIMEOUT", "NETWORK", "TLS", "BAD_RESPONSE"}
-BUSY_CODES = {"E9999"}
-
-
-def is_platform_failure(code, http_status=0):
-    code = code or ""
-    return (
-        code in TRANSPORT_CODES
-        or code in BUSY_CODES
-        or code.startswith("HTTP_5")
-        or (http_status or 0) >= 500
-    )
-
-
-def call_outcome(code, http_status=0):
-    """(success, platform failure) of one logged call: a call the platform answered with
-    E0000 (or E9106, an earlier submission adopted), or a document it served (no envelope,
-    HTTP 200), succeeded; a platform failure is what the breaker counts; a refusal is
-    neither."""
-    success = code in ("E0000", "E9106") or (not code and http_status == 200)
-    return success, is_platform_failure(code, http_status)
 
 
 @dataclass(frozen=True)

@@ -15,22 +15,14 @@ back to the input's to the cent (``check_totals``).
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-
-
-def cents(value):
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+from .. import FapiaoError
+from ..money import cents
 
 
-class SplitError(ValueError):
-    """``code`` names the refusal; ``params`` fill the translated message on the Odoo side."""
-
-    def __init__(self, code, **params):
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
+class SplitError(FapiaoError):
+    """A split refused: ``code`` names it, ``params`` fill the translated message."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ warning, as some markets do not use it.
 
 import re
 
+from .. import FapiaoError
+
 ALLOWED = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 VALUES = {
     **{str(d): d for d in range(10)},
@@ -20,13 +22,8 @@ VALUES = {
 WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
-class VinError(ValueError):
+class VinError(FapiaoError):
     """``code``: length, characters or check_digit; ``params`` fill the translated message."""
-
-    def __init__(self, code, **params):
-        super().__init__(f"{code}: {params}")
-        self.code = code
-        self.params = params
 
 
 def normalize(vin):

@@ -1,8 +1,9 @@
 """Talking to a tax platform (plain Python, no Odoo): what every dialect shares.
 
 ``PlatformClient`` is the interface the Odoo side relies on. It takes the neutral requests of
-``tg_core.platform`` and answers neutral results; each platform's dialect (``tg_core.nuonuo``...)
-implements it over the pooled HTTPS transport below. Every dialect keeps the same promises:
+``fapiao_core.platform`` and answers neutral results; each platform's dialect
+(``fapiao_core.nuonuo``...) implements it over the pooled HTTPS transport below.
+Every dialect keeps the same promises:
 
 - nothing is lost and nothing is issued twice: the business key is chosen by the caller, stored
   before the first call, and reused; an unknown outcome (read timeout, reset, 5xx, garbage after
@@ -28,6 +29,8 @@ from urllib.parse import urlsplit
 
 import requests
 from urllib3.util.ssl_ import create_urllib3_context
+
+from . import errors
 
 DOWNLOAD = "download"  # the request log's method of document downloads (no envelope)
 
@@ -98,7 +101,7 @@ def clock_offset(date_header, previous=None):
 
 class PlatformClient:
     """One platform's client. A dialect implements the methods that raise NotImplementedError
-    (``tg_core.platform`` says what the requests and results carry) and registers itself
+    (``fapiao_core.platform`` says what the requests and results carry) and registers itself
     (``platform.register``)."""
 
     dialect = None  # set by platform.register
@@ -351,6 +354,27 @@ class PlatformClient:
             raise PlatformError("TIMEOUT", "no answer", transient=True)
         self._checked(envelope)
         return form
+
+    def _with_token(self, send, code_of):
+        """``send()`` with an access token: fetched first when there is none, and fetched again
+        once when the answer's code (``code_of(envelope)``) says it expired (``errors.TOKEN``).
+        Returns the envelope."""
+        for refreshed in (False, True):
+            if not self.token:
+                self.fetch_token()
+            envelope = send()
+            if refreshed or not self._means(code_of(envelope), errors.TOKEN):
+                return envelope
+            self.token = None
+        raise AssertionError("unreachable: the second attempt always returns")
+
+    def _means(self, code, action):
+        """Whether this dialect's ``code`` is of class ``action`` in the error table."""
+        return errors.action(self.dialect, code) == action
+
+    def _refused(self, code, message):
+        """The PlatformError of a refusal, retried or not as the error table says."""
+        return PlatformError(code, message, transient=errors.is_transient(self.dialect, code))
 
     def _backoff(self, attempt):
         delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)

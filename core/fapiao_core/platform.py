@@ -241,7 +241,7 @@ def client_class(name):
         raise ValueError(f"no tax-platform dialect {name!r}") from None
 
 
-# the adapter modules of tg_core, each registering its client on import
+# the adapter modules of fapiao_core, each registering its client on import
 DIALECT_MODULES = ("nuonuo", "baiwang")
 DEFAULT_DIALECT = "nuonuo"
 
