@@ -17,6 +17,7 @@ from odoo.addons.base.models.res_users import check_identity
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .tax_classification import EXEMPT_FLAGS
+from .tax_gateway_error import POLICIES
 from .tax_gateway_guarded_mixin import check_second_factor, second_factor
 from .tax_gateway_workflow import transition
 from .tg_messages import core_error, core_validation_error
@@ -191,6 +192,12 @@ class TaxFapiao(models.Model):
     )
     error_code = fields.Char(readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
+    error_policy = fields.Selection(
+        POLICIES,
+        string="What Happens",
+        compute="_compute_error_policy",
+        help="What the connector does about this error (the error table of its platform).",
+    )
     error_retryable = fields.Boolean(
         string="Issue Again Unchanged",
         readonly=True,
@@ -383,6 +390,12 @@ class TaxFapiao(models.Model):
         if frozen & set(vals):
             self._check_editable()
         return super().write(vals)
+
+    @api.depends("dialect", "error_code")
+    def _compute_error_policy(self):
+        for fapiao in self:
+            code = fapiao.error_code
+            fapiao.error_policy = code and errors.action(fapiao.dialect, code)
 
     @api.depends("state")
     def _compute_is_editable(self):

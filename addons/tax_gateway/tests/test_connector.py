@@ -291,6 +291,7 @@ class TestConnector(FapiaoCommon):
         # each took its own answer: the refusal and the slow one held up nothing
         self.assertEqual(refused.state, "failed")
         self.assertEqual(refused.error_code, "22")
+        self.assertEqual(refused.error_policy, "new_key")  # the form says: correct, new key
         self.assertEqual(slow.state, "issuing")
         self.assertEqual(issued.state, "issued")
         self.assertEqual(self.pdfs(issued), 1)
@@ -426,6 +427,8 @@ class TestConnector(FapiaoCommon):
         self.run_jobs(fapiao)
         self.assertEqual((fapiao.state, fapiao.error_code), ("failed", "24"))
         self.assertTrue(fapiao.error_retryable)
+        # what the form says is what happens: nothing retries it until a user issues it again
+        self.assertEqual(fapiao.error_policy, "reissue")
         self.assertEqual(fapiao.order_no, key)
         for values in ({"remark": "改"}, {"buyer_name": "别的公司"}):
             with self.assertRaisesRegex(UserError, "only the same content"):
