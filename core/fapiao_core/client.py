@@ -40,14 +40,16 @@ class PlatformError(Exception):
     RATE_LIMITED (nothing was sent: our own limit).
 
     ``transient``: worth retrying later. ``unknown``: the request may have been processed.
+    ``dialect``: the platform whose code it is (None: the connector's own).
     """
 
-    def __init__(self, code, message, transient=False, unknown=False):
+    def __init__(self, code, message, transient=False, unknown=False, dialect=None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.transient = transient
         self.unknown = unknown
+        self.dialect = dialect
 
 
 @dataclass
@@ -374,7 +376,9 @@ class PlatformClient:
 
     def _refused(self, code, message):
         """The PlatformError of a refusal, retried or not as the error table says."""
-        return PlatformError(code, message, transient=errors.is_transient(self.dialect, code))
+        return PlatformError(
+            code, message, transient=errors.is_transient(self.dialect, code), dialect=self.dialect
+        )
 
     def _backoff(self, attempt):
         delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)

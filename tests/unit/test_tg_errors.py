@@ -61,6 +61,7 @@ def test_the_clients_read_the_table(client_class):
             continue
         refused = client._refused(code, "")
         assert refused.transient == (found.action in errors.TRANSIENT), code
+        assert refused.dialect == client.dialect  # read back in the dialect's own words
 
 
 def test_every_class_is_known_and_every_dialect_is_registered():

@@ -588,7 +588,9 @@ class TaxFapiao(models.Model):
                 _(
                     "The platform did not void fapiao %(fapiao)s: %(error)s",
                     fapiao=self.display_name,
-                    error=self.env["tax.gateway.error"]._describe(err.code, err.message),
+                    error=self.env["tax.gateway.error"]._describe(
+                        err.code, err.message, err.dialect
+                    ),
                 )
             ) from err
         self.write({"state": "voided"})
@@ -1112,7 +1114,8 @@ class TaxFapiao(models.Model):
             if err.transient:
                 raise RetryableJobError(f"{err.code}: {err.message}") from err
             self._hold_for_review(
-                err.code, self.env["tax.gateway.error"]._describe(err.code, err.message)
+                err.code,
+                self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect),
             )
             return True
 

@@ -111,7 +111,7 @@ class TaxGatewayProviderSession(models.AbstractModel):
             raise UserError(
                 _(
                     "The platform did not say whether the drawer is logged in: %s",
-                    self.env["tax.gateway.error"]._describe(err.code, err.message),
+                    self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect),
                 )
             ) from err
         self._set_session_state(state)

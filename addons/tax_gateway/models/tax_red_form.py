@@ -297,7 +297,7 @@ class TaxRedForm(models.Model):
                 result = form._client().confirm_red_form(form.bill_uuid, agree=agree)
             except PlatformError as err:
                 raise UserError(
-                    self.env["tax.gateway.error"]._describe(err.code, err.message)
+                    self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect)
                 ) from err
             form.fapiao_id._audit(
                 "red_form_confirm" if agree else "red_form_deny", detail=form.bill_no
@@ -318,7 +318,7 @@ class TaxRedForm(models.Model):
                 result = form._client().cancel_red_form(form.bill_uuid)
             except PlatformError as err:
                 raise UserError(
-                    self.env["tax.gateway.error"]._describe(err.code, err.message)
+                    self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect)
                 ) from err
             form.fapiao_id._audit("red_form_revoke", detail=form.bill_no)
             form._apply_form(result)
@@ -432,7 +432,9 @@ class TaxRedForm(models.Model):
                 {
                     "state": "failed",
                     "error_code": err.code,
-                    "error_message": self.env["tax.gateway.error"]._describe(err.code, err.message),
+                    "error_message": self.env["tax.gateway.error"]._describe(
+                        err.code, err.message, err.dialect
+                    ),
                 }
             )
             return f"failed: {err.code}"

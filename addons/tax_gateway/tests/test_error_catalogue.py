@@ -40,6 +40,10 @@ class TestErrorCatalogue(TransactionCase):
         Error = self.env["tax.gateway.error"]
         nuonuo = Error._describe("070308", "", "nuonuo")
         self.assertIn("[070308]", nuonuo)
+        # a code both platforms use is read in the words of the one that answered it
+        self.assertEqual(Error._entry("070308", "baiwang").dialect, "baiwang")
+        self.assertEqual(Error._entry("070308", "nuonuo").dialect, "nuonuo")
+        self.assertEqual(Error._entry("TIMEOUT", "baiwang").dialect, "any")
         # a code only one dialect has is found whatever the caller knows of the dialect
         self.assertIn("Seal failed", Error._describe("24", "", None))
         self.assertEqual(Error._describe("X-UNKNOWN", "detail"), "[X-UNKNOWN] detail")

@@ -62,7 +62,7 @@ class TaxGatewayDrawerLogin(models.TransientModel):
             raise UserError(
                 _(
                     "The platform did not answer the login step: %s",
-                    self.env["tax.gateway.error"]._describe(err.code, err.message),
+                    self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect),
                 )
             ) from err
 

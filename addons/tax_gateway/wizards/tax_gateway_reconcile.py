@@ -97,7 +97,7 @@ class TaxGatewayReconcile(models.TransientModel):
             raise UserError(
                 _(
                     "The platform did not give its list: %s",
-                    self.env["tax.gateway.error"]._describe(err.code, err.message),
+                    self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect),
                 )
             ) from err
         platform = [
@@ -173,7 +173,7 @@ class TaxGatewayReconcile(models.TransientModel):
             raise UserError(
                 _(
                     "The platform did not answer: %s",
-                    self.env["tax.gateway.error"]._describe(err.code, err.message),
+                    self.env["tax.gateway.error"]._describe(err.code, err.message, err.dialect),
                 )
             ) from err
         lines = []
@@ -187,7 +187,9 @@ class TaxGatewayReconcile(models.TransientModel):
                     _(
                         "The platform did not answer for fapiao %(fapiao)s: %(error)s",
                         fapiao=fapiao.display_name,
-                        error=self.env["tax.gateway.error"]._describe(answer.code, answer.message),
+                        error=self.env["tax.gateway.error"]._describe(
+                            answer.code, answer.message, answer.dialect
+                        ),
                     )
                 )
             elif isinstance(answer, PlatformError) or answer is None or not answer.number:
