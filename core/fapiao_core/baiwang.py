@@ -129,13 +129,7 @@ PRESETS = {
 def endpoints(environment, base_url=None, token_url=None):
     """The endpoints of ``environment``, or of the URL given as an override (a proxy, the
     bundled test platform). Tokens are asked of the same router."""
-    preset = PRESETS.get(environment)
-    if base_url:
-        base_url = base_url.rstrip("/")
-        return Endpoints(base_url, token_url or base_url, preset.document_hosts if preset else ())
-    if preset is None:
-        raise ValueError(f"no address is known for environment {environment!r}: set one")
-    return Endpoints(preset.base_url, token_url or preset.token_url, preset.document_hosts)
+    return Endpoints.of(PRESETS, environment, base_url, token_url, lambda url, _preset: url)
 
 
 def sign(app_secret, params, body):

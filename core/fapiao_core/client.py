@@ -85,6 +85,23 @@ class Endpoints:
     token_url: str
     document_hosts: tuple = ()
 
+    @classmethod
+    def of(cls, presets, environment, base_url=None, token_url=None, token_of=None):
+        """The endpoints of ``environment`` (a key of a dialect's ``presets``), or of the URL
+        given as an override (a proxy, the bundled test platform): its token service is then
+        ``token_url``, else ``token_of(base_url, preset)``, the dialect's default."""
+        preset = presets.get(environment)
+        if base_url:
+            base_url = base_url.rstrip("/")
+            return cls(
+                base_url,
+                token_url or token_of(base_url, preset),
+                preset.document_hosts if preset else (),
+            )
+        if preset is None:
+            raise ValueError(f"no address is known for environment {environment!r}: set one")
+        return cls(preset.base_url, token_url or preset.token_url, preset.document_hosts)
+
 
 def clock_offset(date_header, previous=None):
     """Seconds the platform's clock is ahead of ours, from an answer's HTTP Date header (1 s

@@ -121,17 +121,13 @@ PRESETS = {
 def endpoints(environment, base_url=None, token_url=None):
     """The endpoints of ``environment`` (a PRESETS key), or of the URL given as an override
     (a proxy, or the bundled test platform, which serves tokens itself unless told where)."""
-    preset = PRESETS.get(environment)
-    if base_url:
-        base_url = base_url.rstrip("/")
-        return Endpoints(
-            base_url,
-            token_url or (preset.token_url if preset else base_url + TOKEN_PATH),
-            preset.document_hosts if preset else (),
-        )
-    if preset is None:
-        raise ValueError(f"no address is known for environment {environment!r}: set one")
-    return Endpoints(preset.base_url, token_url or preset.token_url, preset.document_hosts)
+    return Endpoints.of(
+        PRESETS,
+        environment,
+        base_url,
+        token_url,
+        lambda url, preset: preset.token_url if preset else url + TOKEN_PATH,
+    )
 
 
 def sign(app_secret, appkey, senid, nonce, timestamp, body):

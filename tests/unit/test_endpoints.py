@@ -1,4 +1,4 @@
-"""Nuonuo's published addresses per environment, and the overrides."""
+"""Each platform's published addresses per environment, and the overrides."""
 
 import pytest
 from fapiao_core import nuonuo
@@ -28,3 +28,16 @@ def test_the_bundled_test_platform_serves_its_own_tokens_and_needs_its_url():
     assert test.document_hosts == ()
     with pytest.raises(ValueError):
         nuonuo.endpoints("test")
+
+
+def test_baiwang_asks_its_tokens_of_the_router_it_is_sent_to():
+    from fapiao_core import baiwang
+
+    production = baiwang.endpoints("production")
+    assert production.base_url == production.token_url == "https://openapi.baiwang.com"
+    proxy = baiwang.endpoints("production", base_url="https://proxy.example.com/")
+    assert (proxy.base_url, proxy.token_url) == ("https://proxy.example.com",) * 2
+    assert proxy.document_hosts == (".baiwang.com",)  # the environment's hosts are kept
+    assert baiwang.endpoints("test", base_url="https://127.0.0.1:8443").document_hosts == ()
+    with pytest.raises(ValueError):
+        baiwang.endpoints("test")
