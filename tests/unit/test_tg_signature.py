@@ -30,10 +30,12 @@ def _sm2_pair():
         sm_serialization.Encoding.PEM, sm_serialization.PublicFormat.SubjectPublicKeyInfo
     )
     numbers = public.public_numbers()
-    gm = sm2.CryptSM2(
-        private_key=f"{key.private_numbers().private_value:064x}",
-        public_key=f"{numbers.x:064x}{numbers.y:064x}",
-    )
+    point = f"{numbers.x:064x}{numbers.y:064x}"
+    gm = sm2.CryptSM2(private_key=f"{key.private_numbers().private_value:064x}", public_key=point)
+    # gmssl strips a leading "04" (the uncompressed-point prefix) with str.lstrip("04"), which
+    # also eats the key's own leading 0s and 4s when x begins with 04 (one key in 256): the
+    # point is set again as given
+    gm.public_key = point
     return key, pem, gm
 
 
