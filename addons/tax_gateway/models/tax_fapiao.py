@@ -295,8 +295,14 @@ class TaxFapiao(models.Model):
             if fapiao.number:
                 fapiao.name = fapiao.number
             else:
-                prefix = _("Red Fapiao") if fapiao.direction == "red" else _("Fapiao")
-                fapiao.name = f"{prefix} ({_('draft')} #{fapiao.id or '-'})"
+                # stored once, whoever's transaction computes it: in its creator's language
+                env = fapiao.with_context(lang=fapiao.create_uid.lang or self.env.lang).env
+                ident = fapiao.id or "-"
+                fapiao.name = (
+                    env._("Red Fapiao (draft #%s)", ident)
+                    if fapiao.direction == "red"
+                    else env._("Fapiao (draft #%s)", ident)
+                )
 
     @api.depends("line_ids.amount", "line_ids.tax_amount")
     def _compute_amounts(self):

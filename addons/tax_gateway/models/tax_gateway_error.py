@@ -7,7 +7,7 @@ from odoo import api, fields, models
 POLICIES = [
     (errors.OK, "Success"),
     (errors.ADOPT, "Already submitted: the platform's fapiao is adopted"),
-    (errors.RETRY, "Retried automatically, under the same business key"),
+    (errors.RETRY, "Retried automatically: nothing to do"),
     (errors.UNKNOWN, "Outcome unknown: the platform is asked first, then it is retried"),
     (errors.REFUSE, "Refused: mend the cause, then issue again"),
     (errors.NEW_KEY, "Content refused: the corrected fapiao goes under a new business key"),

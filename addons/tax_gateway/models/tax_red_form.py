@@ -149,7 +149,9 @@ class TaxRedForm(models.Model):
     @api.depends("bill_no")
     def _compute_name(self):
         for form in self:
-            form.name = form.bill_no or _("Red Form (draft #%s)", form.id or "-")
+            # stored once, whoever's transaction computes it: in its creator's language
+            env = form.with_context(lang=form.create_uid.lang or self.env.lang).env
+            form.name = form.bill_no or env._("Red Form (draft #%s)", form.id or "-")
 
     @api.depends("line_ids.amount", "line_ids.tax_amount")
     def _compute_amounts(self):

@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import FapiaoCommon
+from .common import FapiaoCommon, new_role_user
 
 NUMBER = "26312000000000000001"
 
@@ -30,6 +30,21 @@ class TestFapiao(FapiaoCommon):
         self.assertEqual(move.fapiao_state, "draft")
         # preparing again opens the same fapiao instead of creating a second one
         self.assertEqual(move.action_prepare_fapiao()["res_id"], fapiao.id)
+
+    def test_a_draft_is_named_in_the_users_language(self):
+        """Until it has a number, a fapiao is named by its kind of document and its id, in
+        the words of the user who prepared it (the whole name, not half of it)."""
+        self.env.ref("base.lang_zh_CN").active = True
+        names = {}
+        for lang in ("zh_CN", "en_US"):
+            clerk = new_role_user(
+                self.env, f"namer_{lang}", self.company, "tax_gateway.group_fapiao_user", lang=lang
+            )
+            move = self.make_invoice().with_user(clerk).with_context(lang=lang)
+            _move, fapiao = self.prepare(move)
+            names[lang] = (fapiao.name, fapiao.id)  # read, and so computed, by the test's user
+        self.assertEqual(names["zh_CN"][0], f"数电票（草稿 #{names['zh_CN'][1]}）")
+        self.assertEqual(names["en_US"][0], f"Fapiao (draft #{names['en_US'][1]})")
 
     def test_submit_and_issue_freezes_invoice(self):
         move, fapiao = self.prepare()
